@@ -1,0 +1,152 @@
+"""Jobs: one input file, its state machine (SPEC §4) and its counters."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from claimbatch.domain.result_row import ResultRow, RowOutcome
+
+
+class JobState(StrEnum):
+    RECEIVED = "RECEIVED"
+    SPLITTING = "SPLITTING"
+    PROCESSING = "PROCESSING"
+    AGGREGATING = "AGGREGATING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+
+TERMINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED})
+
+# The forward moves of SPEC §4. FAILED and CANCELLED are reachable from any
+# non-terminal state; a COMPLETED job may go back to PROCESSING for a retry.
+ALLOWED_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.RECEIVED: frozenset({JobState.SPLITTING}),
+    JobState.SPLITTING: frozenset({JobState.PROCESSING}),
+    JobState.PROCESSING: frozenset({JobState.AGGREGATING}),
+    JobState.AGGREGATING: frozenset({JobState.COMPLETED}),
+    JobState.COMPLETED: frozenset({JobState.PROCESSING}),
+    JobState.FAILED: frozenset(),
+    JobState.CANCELLED: frozenset(),
+}
+
+
+def can_transition(current: JobState, target: JobState) -> bool:
+    if target in (JobState.FAILED, JobState.CANCELLED):
+        return not current.is_terminal
+    return target in ALLOWED_TRANSITIONS[current]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SourceObject(BaseModel):
+    """Where a job's input came from. `version` is the S3 version id, or the
+    event sequencer / content identity when the store is not versioned."""
+
+    bucket: str
+    key: str
+    version: str
+    etag: str = ""
+    size: int = 0
+
+
+class JobCounts(BaseModel):
+    total: int | None = None  # known once the splitter has read the whole file
+    done: int = 0
+    succeeded: int = 0
+    not_found: int = 0
+    invalid: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total:
+            return 100 if self.total == 0 else 0
+        return min(100, self.done * 100 // self.total)
+
+
+class OutcomeTally(BaseModel):
+    """Counter increments for a set of finished rows."""
+
+    done: int = 0
+    succeeded: int = 0
+    not_found: int = 0
+    invalid: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+    @classmethod
+    def of(cls, results: Iterable[ResultRow]) -> OutcomeTally:
+        tally = cls()
+        for result in results:
+            tally.done += 1
+            field = result.outcome.value
+            setattr(tally, field, getattr(tally, field) + 1)
+        return tally
+
+    def increments(self) -> dict[str, int]:
+        return {name: value for name, value in self.model_dump().items() if value}
+
+
+class Job(BaseModel):
+    job_id: str
+    source: SourceObject
+    state: JobState = JobState.RECEIVED
+    counts: JobCounts = Field(default_factory=JobCounts)
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    results_key: str
+    summary_key: str
+
+
+def job_id_for(source: SourceObject) -> str:
+    """Deterministic id: the same object version always makes the same job."""
+    identity = "\x1f".join((source.bucket, source.key, source.version))
+    return hashlib.sha256(identity.encode()).hexdigest()[:24]
+
+
+RESULTS_SUFFIX = ".results.csv"
+SUMMARY_SUFFIX = ".summary.json"
+INBOX_PREFIX = "inbox/"
+RESULTS_PREFIX = "results/"
+
+
+def output_keys(input_key: str) -> tuple[str, str]:
+    """inbox/<path>/<name>.csv → results/<path>/<name>.results.csv and .summary.json."""
+    relative = input_key[len(INBOX_PREFIX) :] if input_key.startswith(INBOX_PREFIX) else input_key
+    stem = relative[: -len(".csv")] if relative.lower().endswith(".csv") else relative
+    return RESULTS_PREFIX + stem + RESULTS_SUFFIX, RESULTS_PREFIX + stem + SUMMARY_SUFFIX
+
+
+def new_job(source: SourceObject) -> Job:
+    results_key, summary_key = output_keys(source.key)
+    return Job(job_id=job_id_for(source), source=source, results_key=results_key, summary_key=summary_key)
+
+
+__all__ = [
+    "Job",
+    "JobCounts",
+    "JobState",
+    "OutcomeTally",
+    "RowOutcome",
+    "SourceObject",
+    "can_transition",
+    "job_id_for",
+    "new_job",
+    "output_keys",
+]

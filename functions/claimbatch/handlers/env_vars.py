@@ -1,0 +1,79 @@
+"""The Lambda functions' environment, one pydantic model per function, read once at cold start.
+
+Names here are the contract with the CDK stack (infra/), which sets exactly these.
+No PHI and no secret ever sits in an environment variable: the claims API
+credentials are read from Secrets Manager by ARN.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+
+class _EnvModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def from_environ(cls) -> Self:
+        return cls.model_validate(dict(os.environ))
+
+
+class TableEnv(_EnvModel):
+    table_name: str = Field(alias="TABLE_NAME")
+
+
+class RowsQueueEnv(_EnvModel):
+    rows_queue_url: str = Field(alias="ROWS_QUEUE_URL")
+
+
+class AggregateQueueEnv(_EnvModel):
+    aggregate_queue_url: str = Field(alias="AGGREGATE_QUEUE_URL")
+
+
+class SplitQueueEnv(_EnvModel):
+    split_queue_url: str = Field(alias="SPLIT_QUEUE_URL")
+
+
+class ClaimsApiEnv(_EnvModel):
+    claims_api_base_url: str = Field(alias="CLAIMS_API_BASE_URL")
+    claims_api_secret_arn: str = Field(alias="CLAIMS_API_SECRET_ARN")
+    claims_provider_tin: str = Field(alias="CLAIMS_PROVIDER_TIN")
+    claims_payer_id: str = Field(default="87726", alias="CLAIMS_PAYER_ID")
+    lookup_concurrency: PositiveInt = Field(default=16, alias="LOOKUP_CONCURRENCY")
+
+
+class SplitterEnv(TableEnv, RowsQueueEnv, SplitQueueEnv, AggregateQueueEnv):
+    """S3 events arrive on the split queue; rows leave on the rows queue."""
+
+    rows_per_message: PositiveInt = Field(default=100, alias="ROWS_PER_MESSAGE")
+    max_rows: PositiveInt = Field(default=1_000_000, alias="MAX_ROWS_PER_FILE")
+    max_bytes: PositiveInt = Field(default=1 << 30, alias="MAX_BYTES_PER_FILE")
+
+
+class WorkerEnv(TableEnv, AggregateQueueEnv, ClaimsApiEnv):
+    # A row whose lookup failed transiently goes back to the queue until the
+    # message has been received this many times; then it is written as failed.
+    max_row_receives: PositiveInt = Field(default=4, alias="MAX_ROW_RECEIVES")
+
+
+class AggregatorEnv(TableEnv):
+    pass
+
+
+@cache
+def splitter_env() -> SplitterEnv:
+    return SplitterEnv.from_environ()
+
+
+@cache
+def worker_env() -> WorkerEnv:
+    return WorkerEnv.from_environ()
+
+
+@cache
+def aggregator_env() -> AggregatorEnv:
+    return AggregatorEnv.from_environ()
