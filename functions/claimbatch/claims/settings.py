@@ -1,0 +1,34 @@
+"""Settings of the claims API client: one model, validated once at the edge."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, SecretStr
+
+DEFAULT_PAYER_ID = "87726"  # UnitedHealthcare
+
+
+class RetryBudget(BaseModel):
+    """How hard one lookup tries before it gives up with a retryable failure."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_attempts: PositiveInt = 5
+    max_elapsed_s: PositiveFloat = 30.0  # total time across attempts and waits
+    base_delay_s: PositiveFloat = 0.2  # exponential backoff: base * 2**(attempt-1), full jitter
+    max_delay_s: PositiveFloat = 10.0
+    max_retry_after_s: PositiveFloat = 60.0  # a larger Retry-After is capped to this
+
+
+class ClaimsApiSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str
+    client_id: str
+    client_secret: SecretStr  # SecretStr: never printed by repr, str() or logs
+    provider_tin: str = Field(pattern=r"^\d{9}$")
+    payer_id: str = DEFAULT_PAYER_ID
+    connect_timeout_s: PositiveFloat = 5.0
+    request_timeout_s: PositiveFloat = 20.0  # read/write/pool timeout of each call
+    max_in_flight: PositiveInt = 16  # cap on lookups in flight through one client
+    token_refresh_margin_s: float = Field(default=60.0, ge=0)  # refresh this long before expiry
+    retry: RetryBudget = Field(default_factory=RetryBudget)

@@ -1,0 +1,55 @@
+"""The seed's example claim and recorded response shapes of the claims API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from claimbatch.domain.claim_row import ClaimQuery
+
+SEED_QUERY = ClaimQuery(
+    claim_number="ZE59426195",
+    first_name="CHANTAL",
+    last_name="KISA",
+    date_of_birth=date(1975, 5, 10),
+    subscriber_id="057896633",
+)
+
+# PHI values that must never show up in a log line.
+SEED_PHI = ("ZE59426195", "CHANTAL", "KISA", "05/10/1975", "1975-05-10", "057896633")
+
+SEED_CLAIM = {
+    "claimNumber": "ZE59426195",
+    "claimStatus": "Finalized",
+    "member": {"firstName": "CHANTAL", "lastName": "KISA", "dateOfBirth": "05/10/1975", "subscriberId": "057896633"},
+    "claimEvents": {"receivedDate": "07/21/2025", "processedDate": "08/08/2025", "statusEffectiveDate": "08/08/2025"},
+    "claimLevelTotalAmount": {
+        "totalBilledChargeAmount": "720.00",
+        "totalAllowedAmount": "402.00",
+        "totalPaidAmount": "351.00",
+        "totalPatientResponsibilityAmount": "51.00",
+    },
+    "payments": [
+        {
+            "paymentNumber": "EFT0001234",
+            "paymentModeCode": "ACH",
+            "paymentIssueDate": "08/12/2025",
+            "adjudicatedClaimPaymentAmount": "351.00",
+        }
+    ],
+    "claimStatusCrosswalkData": [
+        {
+            "claim507Code": "F1",
+            "claim507CodeDesc": "Finalized/Payment",
+            "claim508Code": "65",
+            "claim508CodeDesc": "Claim/line has been paid.",
+        }
+    ],
+}
+
+
+def inquiry_answer(*claims: dict) -> dict:
+    return {
+        "data": {
+            "searchClaim": {"claims": list(claims), "pagination": {"hasMoreRecords": False, "nextPageToken": None}}
+        }
+    }
