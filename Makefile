@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The bundled sample through the embedded runtime and the built-in claims API simulator.
 demo: $(STAMP)
-	$(BIN)/python -m claimbatch.cli.demo
+	$(BIN)/claimbatch run examples/claims.csv --out claimbatch-data/demo.results.csv
+	@echo; echo "First lines of claimbatch-data/demo.results.csv:"; head -n 6 claimbatch-data/demo.results.csv
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+
+from claimbatch.simulator.server import RunningSimulator, start_simulator
 
 
 @pytest.fixture(autouse=True)
@@ -16,3 +20,10 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "claimbatch-tests")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "claimbatch")
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[RunningSimulator]:
+    """One claims API simulator on a loopback port for the session (faults count per claim number)."""
+    with start_simulator(slow_s=0.2) as running:
+        yield running

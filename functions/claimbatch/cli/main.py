@@ -15,8 +15,10 @@ app = typer.Typer(
 
 def _register_subcommands() -> None:
     # Imported here so that `claimbatch --help` stays fast and each command owns its module.
-    from claimbatch.cli import simulator_command
+    from claimbatch.cli import run_command, serve_command, simulator_command
 
+    run_command.register(app)
+    serve_command.register(app)
     simulator_command.register(app)
 
 

@@ -11,7 +11,7 @@ import os
 from functools import cache
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 
 
 class _EnvModel(BaseModel):
@@ -44,6 +44,10 @@ class ClaimsApiEnv(_EnvModel):
     claims_provider_tin: str = Field(alias="CLAIMS_PROVIDER_TIN")
     claims_payer_id: str = Field(default="87726", alias="CLAIMS_PAYER_ID")
     lookup_concurrency: PositiveInt = Field(default=16, alias="LOOKUP_CONCURRENCY")
+    # In-client retries stay short in Lambda: past them a row goes back to the queue.
+    lookup_max_attempts: PositiveInt = Field(default=3, alias="LOOKUP_MAX_ATTEMPTS")
+    lookup_base_delay_s: PositiveFloat = Field(default=0.2, alias="LOOKUP_BASE_DELAY_S")
+    lookup_max_elapsed_s: PositiveFloat = Field(default=20.0, alias="LOOKUP_MAX_ELAPSED_S")
 
 
 class SplitterEnv(TableEnv, RowsQueueEnv, SplitQueueEnv, AggregateQueueEnv):

@@ -1,0 +1,67 @@
+"""RowQueue and StageSignals on SQS. SendMessageBatch answers HTTP 200 with a
+list of failed entries: those are re-sent with backoff, never dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from claimbatch.adapters.aws.retrying import PartialFailureError, PartialRetry
+from claimbatch.observability import logger
+from claimbatch.ports.messages import AggregationRequest, RowChunk, SplitContinuation
+
+SQS_BATCH_LIMIT = 10
+
+
+class SqsSender:
+    def __init__(self, client: Any, retry: PartialRetry | None = None) -> None:
+        self._sqs = client
+        self._retry = retry or PartialRetry()
+
+    def send_batch(self, queue_url: str, bodies: Sequence[str]) -> None:
+        for start in range(0, len(bodies), SQS_BATCH_LIMIT):
+            pending = {str(i): body for i, body in enumerate(bodies[start : start + SQS_BATCH_LIMIT])}
+            self._send_until_accepted(queue_url, pending)
+
+    def _send_until_accepted(self, queue_url: str, pending: dict[str, str]) -> None:
+        for attempt in range(1, self._retry.attempts + 1):
+            answer = self._sqs.send_message_batch(
+                QueueUrl=queue_url, Entries=[{"Id": i, "MessageBody": body} for i, body in pending.items()]
+            )
+            failed = answer.get("Failed") or []
+            if not failed:
+                return
+            sender_faults = [entry for entry in failed if entry.get("SenderFault")]
+            if sender_faults:  # a malformed entry never succeeds by retrying
+                raise PartialFailureError(f"SQS rejected {len(sender_faults)} entries: {sender_faults[0].get('Code')}")
+            logger.warning("SQS batch entries failed, re-sending", extra={"failed": len(failed), "attempt": attempt})
+            pending = {entry["Id"]: pending[entry["Id"]] for entry in failed}
+            self._retry.pause(attempt)
+        raise PartialFailureError(f"{len(pending)} SQS entries still failing after retries")
+
+    def send(self, queue_url: str, body: str) -> None:
+        self._sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+
+
+class SqsRowQueue:
+    def __init__(self, sender: SqsSender, queue_url: str) -> None:
+        self._sender = sender
+        self._url = queue_url
+
+    def send_chunks(self, chunks: Sequence[RowChunk]) -> None:
+        self._sender.send_batch(self._url, [chunk.to_json() for chunk in chunks])
+
+
+class SqsStageSignals:
+    def __init__(self, sender: SqsSender, aggregate_queue_url: str, split_queue_url: str | None = None) -> None:
+        self._sender = sender
+        self._aggregate_url = aggregate_queue_url
+        self._split_url = split_queue_url
+
+    def request_aggregation(self, job_id: str) -> None:
+        self._sender.send(self._aggregate_url, AggregationRequest(job_id=job_id).model_dump_json())
+
+    def continue_split(self, job_id: str) -> None:
+        if self._split_url is None:
+            raise RuntimeError("this function has no split queue to continue on")
+        self._sender.send(self._split_url, SplitContinuation(job_id=job_id).model_dump_json())

@@ -1,0 +1,91 @@
+"""Composition root of the Lambda functions: ports wired to AWS adapters from
+the environment, built on first use and kept for the execution environment's
+life (tests call `reset()` between cases)."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+from claimbatch.adapters.aws.boto_clients import aws_client
+from claimbatch.adapters.aws.claims_credentials import claims_settings_from_secret
+from claimbatch.adapters.aws.dynamodb_job_store import DynamoJobStore
+from claimbatch.adapters.aws.powertools_metrics import PowertoolsPipelineMetrics
+from claimbatch.adapters.aws.s3_object_store import S3ObjectStore
+from claimbatch.adapters.aws.sqs_queues import SqsRowQueue, SqsSender, SqsStageSignals
+from claimbatch.claims.optum_client import OptumClaimsClient
+from claimbatch.domain.input_reader import InputLimits
+from claimbatch.handlers import env_vars
+from claimbatch.logic.aggregate_results import AggregateDeps
+from claimbatch.logic.process_chunk import WorkerDeps
+from claimbatch.logic.split_file import SplitDeps, SplitSettings
+
+
+@cache
+def _sender() -> SqsSender:
+    return SqsSender(aws_client("sqs"))
+
+
+@cache
+def job_store(table_name: str) -> DynamoJobStore:
+    return DynamoJobStore(table_name, aws_client("dynamodb"))
+
+
+@cache
+def splitter_deps() -> SplitDeps:
+    env = env_vars.splitter_env()
+    return SplitDeps(
+        store=job_store(env.table_name),
+        objects=S3ObjectStore(aws_client("s3")),
+        rows=SqsRowQueue(_sender(), env.rows_queue_url),
+        signals=SqsStageSignals(_sender(), env.aggregate_queue_url, env.split_queue_url),
+        settings=SplitSettings(
+            rows_per_message=env.rows_per_message,
+            limits=InputLimits(max_rows=env.max_rows, max_bytes=env.max_bytes),
+        ),
+    )
+
+
+@cache
+def aggregator_deps() -> AggregateDeps:
+    env = env_vars.aggregator_env()
+    return AggregateDeps(store=job_store(env.table_name), objects=S3ObjectStore(aws_client("s3")))
+
+
+# The worker's HTTP client holds a connection pool bound to an event loop. In
+# Lambda, Powertools keeps one loop for the execution environment, so the pool
+# is reused across invocations; a new loop (tests) gets a new client.
+_workers: dict[int, WorkerDeps] = {}
+
+
+def worker_deps() -> WorkerDeps:
+    loop_id = id(asyncio.get_running_loop())
+    deps = _workers.get(loop_id)
+    if deps is None:
+        env = env_vars.worker_env()
+        _workers.clear()
+        deps = WorkerDeps(
+            store=job_store(env.table_name),
+            provider=OptumClaimsClient(claims_settings_from_secret(env)),
+            signals=SqsStageSignals(_sender(), env.aggregate_queue_url),
+            max_deliveries=env.max_row_receives,
+            metrics=PowertoolsPipelineMetrics(),
+        )
+        _workers[loop_id] = deps
+    return deps
+
+
+def reset() -> None:
+    """Forget every cached client and setting (tests change the environment)."""
+    for cached in (
+        _sender,
+        job_store,
+        splitter_deps,
+        aggregator_deps,
+        aws_client,
+        env_vars.splitter_env,
+        env_vars.worker_env,
+        env_vars.aggregator_env,
+    ):
+        cached.cache_clear()
+    _workers.clear()

@@ -1,0 +1,83 @@
+"""The worker's use case: look up one chunk's rows and record each exactly once.
+
+A row whose lookup failed transiently is not written as a failure while the
+message still has deliveries left: the chunk goes back to the queue and only
+the rows without a final result are looked up again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from claimbatch.claims.provider import ClaimStatusProvider
+from claimbatch.domain.job import JobState, OutcomeTally
+from claimbatch.domain.result_row import ResultRow, RowOutcome, result_from_lookup
+from claimbatch.logic.completion import complete_if_done
+from claimbatch.observability import logger
+from claimbatch.ports.job_store import JobStore
+from claimbatch.ports.messages import QueuedRow, RowChunk
+from claimbatch.ports.metrics import NoMetrics, PipelineMetrics
+from claimbatch.ports.queues import StageSignals
+
+ACCEPTING_ROWS = frozenset({JobState.SPLITTING, JobState.PROCESSING})
+
+
+class ChunkDeferred(Exception):
+    """Some rows failed transiently: deliver the chunk again later."""
+
+    def __init__(self, job_id: str, chunk: int, deferred_rows: int) -> None:
+        super().__init__(f"job {job_id} chunk {chunk}: {deferred_rows} rows deferred after transient failures")
+
+
+@dataclass
+class WorkerDeps:
+    store: JobStore
+    provider: ClaimStatusProvider
+    signals: StageSignals
+    max_deliveries: int = 4
+    metrics: PipelineMetrics = NoMetrics()
+
+
+def _is_transient(result: ResultRow) -> bool:
+    return result.outcome is RowOutcome.FAILED and result.retryable
+
+
+async def _look_up(row: QueuedRow, deps: WorkerDeps) -> ResultRow:
+    started = time.perf_counter()
+    outcome = await deps.provider.lookup(row.query())
+    deps.metrics.lookup_latency_ms((time.perf_counter() - started) * 1000)
+    return result_from_lookup(row.row, row.claim_number, outcome)
+
+
+async def process_chunk(chunk: RowChunk, delivery: int, deps: WorkerDeps) -> None:
+    """Process one delivery (1-based) of a chunk; raises ChunkDeferred to have it redelivered."""
+    store, job_id = deps.store, chunk.job_id
+    job = await asyncio.to_thread(store.get_job, job_id)
+    if job is None or job.state not in ACCEPTING_ROWS:
+        logger.info("chunk dropped: job does not accept rows", extra={"job_id": job_id, "chunk": chunk.chunk})
+        return
+
+    stored = await asyncio.to_thread(store.get_results, job_id, [row.row for row in chunk.rows])
+    todo = [row for row in chunk.rows if row.row not in stored]
+    fresh = list(await asyncio.gather(*(_look_up(row, deps) for row in todo)))
+
+    last_delivery = delivery >= deps.max_deliveries
+    deferred = [] if last_delivery else [result for result in fresh if _is_transient(result)]
+    final = [result for result in fresh if last_delivery or not _is_transient(result)]
+    if final:
+        await asyncio.to_thread(store.put_results, job_id, final)
+    if deferred:
+        deps.metrics.rows_deferred(len(deferred))
+        raise ChunkDeferred(job_id, chunk.chunk, len(deferred))
+
+    tally = OutcomeTally.of([*stored.values(), *final])
+    counted = await asyncio.to_thread(store.count_chunk, job_id, str(chunk.chunk), tally)
+    if counted:
+        deps.metrics.rows_finished(tally)
+        logger.info(
+            "chunk done",
+            extra={"job_id": job_id, "chunk": chunk.chunk, "delivery": delivery, **tally.increments()},
+        )
+    await asyncio.to_thread(complete_if_done, job_id, store, deps.signals)

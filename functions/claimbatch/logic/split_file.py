@@ -1,0 +1,162 @@
+"""The splitter's use case: stream the input, record row errors at once, and
+hand valid rows on in chunks; resumable from a cursor by a later invocation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from claimbatch.domain.claim_row import InvalidRow, ParsedRow, ValidRow
+from claimbatch.domain.errors import InputFileError
+from claimbatch.domain.input_reader import InputLimits, read_claim_rows
+from claimbatch.domain.job import JobState, OutcomeTally, utc_now
+from claimbatch.domain.result_row import result_from_invalid
+from claimbatch.logic.completion import complete_if_done
+from claimbatch.observability import logger
+from claimbatch.ports.job_store import JobStore
+from claimbatch.ports.messages import QueuedRow, RowChunk
+from claimbatch.ports.object_store import ObjectStore
+from claimbatch.ports.queues import RowQueue, StageSignals
+
+SEND_BATCH = 10  # SQS SendMessageBatch takes at most ten entries
+
+
+class SplitOutcome(StrEnum):
+    FINISHED = "finished"
+    CONTINUED = "continued"  # a next invocation goes on from the saved cursor
+    FAILED = "failed"  # file-level error: the job is FAILED
+    SKIPPED = "skipped"  # another splitter holds the job, or it is past splitting
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    rows_per_message: int = 100
+    limits: InputLimits = field(default_factory=InputLimits)
+    lease_s: float = 960.0  # longer than one invocation can run
+    stop_when_remaining_s: float = 60.0  # hand over to a next invocation below this
+
+
+@dataclass
+class SplitDeps:
+    store: JobStore
+    objects: ObjectStore
+    rows: RowQueue
+    signals: StageSignals
+    settings: SplitSettings = field(default_factory=SplitSettings)
+    clock: Callable[[], float] = time.time
+
+
+def chunk_id_of_invalid_rows(chunk: int) -> str:
+    return f"{chunk}i"
+
+
+class _ChunkPacker:
+    """Groups parsed rows by chunk (rows chunk*size+1 .. (chunk+1)*size) and
+    flushes them: row errors stored and counted, valid rows queued."""
+
+    def __init__(self, job_id: str, deps: SplitDeps, rows_already_split: int) -> None:
+        self._job_id = job_id
+        self._deps = deps
+        self._size = deps.settings.rows_per_message
+        self._chunk: int | None = None
+        self._chunk_last_row = rows_already_split
+        self._valid: list[QueuedRow] = []
+        self._invalid: list[InvalidRow] = []
+        self._outbox: list[RowChunk] = []
+        self._outbox_last_row = rows_already_split
+        self.rows_handed_on = rows_already_split  # every row up to here is queued or stored
+        self.messages_sent = 0
+
+    def add(self, parsed: ParsedRow) -> bool:
+        """Take one row; True when this flushed a batch to the queue (a safe point for the cursor)."""
+        chunk = (parsed.row - 1) // self._size
+        sent = False
+        if chunk != self._chunk:
+            sent = self._close_chunk()
+            self._chunk = chunk
+        if isinstance(parsed, ValidRow):
+            self._valid.append(QueuedRow.of(parsed))
+        else:
+            self._invalid.append(parsed)
+        self._chunk_last_row = parsed.row
+        return sent
+
+    def finish(self) -> None:
+        self._close_chunk()
+        self._send()
+
+    def _close_chunk(self) -> bool:
+        if self._chunk is None:
+            return False
+        if self._invalid:
+            results = [result_from_invalid(row) for row in self._invalid]
+            self._deps.store.put_results(self._job_id, results)
+            self._deps.store.count_chunk(self._job_id, chunk_id_of_invalid_rows(self._chunk), OutcomeTally.of(results))
+        if self._valid:
+            self._outbox.append(RowChunk(job_id=self._job_id, chunk=self._chunk, rows=self._valid))
+        self._outbox_last_row = self._chunk_last_row
+        self._chunk, self._valid, self._invalid = None, [], []
+        if len(self._outbox) >= SEND_BATCH:
+            self._send()
+            return True
+        return False
+
+    def _send(self) -> None:
+        if self._outbox:
+            self._deps.rows.send_chunks(self._outbox)
+            self.messages_sent += len(self._outbox)
+            self._outbox = []
+        self.rows_handed_on = self._outbox_last_row
+
+
+def split_job(job_id: str, deps: SplitDeps, remaining_s: Callable[[], float]) -> SplitOutcome:
+    """Split (or go on splitting) one job. Safe to run again at any point: chunks
+    have deterministic ids, results are idempotent, counts are per chunk."""
+    store, settings = deps.store, deps.settings
+    job = store.get_job(job_id)
+    if job is None or not store.claim_split(job_id, deps.clock(), deps.clock() + settings.lease_s):
+        logger.info("split skipped", extra={"job_id": job_id})
+        return SplitOutcome.SKIPPED
+
+    rows_already_split = store.split_cursor(job_id)
+    packer = _ChunkPacker(job_id, deps, rows_already_split)
+    source = job.source
+    try:
+        if source.size and source.size > settings.limits.max_bytes:
+            raise InputFileError(
+                f"file is larger than the limit of {settings.limits.max_bytes:,} bytes ({source.size:,} bytes)"
+            )
+        chunks = deps.objects.read_chunks(source.bucket, source.key, source.version)
+        for parsed in read_claim_rows(chunks, settings.limits, start_after_row=rows_already_split):
+            if packer.add(parsed):
+                store.save_split_cursor(job_id, packer.rows_handed_on, deps.clock() + settings.lease_s)
+                if remaining_s() < settings.stop_when_remaining_s:
+                    return _hand_over(job_id, packer, deps)
+        packer.finish()
+    except InputFileError as error:
+        logger.info("file-level error", extra={"job_id": job_id, "error": error.message})
+        failed = store.transition(
+            job_id, [JobState.RECEIVED, JobState.SPLITTING], JobState.FAILED, error=error.message, at=utc_now()
+        )
+        if failed:
+            deps.signals.request_aggregation(job_id)  # a failed job still gets its summary
+        return SplitOutcome.FAILED
+    except BaseException:
+        # Let the redelivered message (or a continuation) take over at once, from the saved point.
+        store.save_split_cursor(job_id, packer.rows_handed_on, 0.0)
+        raise
+
+    total = packer.rows_handed_on
+    store.finish_split(job_id, total)
+    logger.info("split finished", extra={"job_id": job_id, "rows": total, "messages": packer.messages_sent})
+    complete_if_done(job_id, store, deps.signals)
+    return SplitOutcome.FINISHED
+
+
+def _hand_over(job_id: str, packer: _ChunkPacker, deps: SplitDeps) -> SplitOutcome:
+    deps.store.save_split_cursor(job_id, packer.rows_handed_on, 0.0)  # release the lease
+    deps.signals.continue_split(job_id)
+    logger.info("split continues in a next invocation", extra={"job_id": job_id, "rows_split": packer.rows_handed_on})
+    return SplitOutcome.CONTINUED

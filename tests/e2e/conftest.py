@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from moto import mock_aws
+
+from tests.support.aws_harness import AwsPipeline
+from tests.support.runtimes import AwsRunner, EmbeddedRunner, FileRunner
+
+TEST_ENV = {"ROWS_PER_MESSAGE": "10", "LOOKUP_BASE_DELAY_S": "0.001", "LOOKUP_MAX_ATTEMPTS": "3", "MAX_ROW_RECEIVES": "3"}
+
+
+@pytest.fixture(params=["aws", "embedded"])
+def runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, simulator, tmp_path) -> Iterator[FileRunner]:
+    """The same file through the Lambda handlers on moto, or through the embedded runtime."""
+    if request.param == "aws":
+        with mock_aws():
+            yield AwsRunner(AwsPipeline(monkeypatch, simulator.base_url, **TEST_ENV))
+    else:
+        yield EmbeddedRunner(tmp_path / "data", simulator.base_url)

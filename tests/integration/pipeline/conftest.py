@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from moto import mock_aws
+
+from claimbatch.simulator.server import RunningSimulator
+from tests.support.aws_harness import AwsPipeline
+
+# Small chunks, so that a few rows already make several messages; retries without real waits.
+TEST_ENV = {
+    "ROWS_PER_MESSAGE": "10",
+    "LOOKUP_BASE_DELAY_S": "0.001",
+    "LOOKUP_MAX_ATTEMPTS": "3",
+    "MAX_ROW_RECEIVES": "3",
+}
+
+
+@pytest.fixture
+def make_pipeline(
+    monkeypatch: pytest.MonkeyPatch, simulator: RunningSimulator
+) -> Iterator[Callable[..., AwsPipeline]]:
+    with mock_aws():
+        yield lambda **env: AwsPipeline(monkeypatch, simulator.base_url, **{**TEST_ENV, **env})
+
+
+@pytest.fixture
+def pipeline(make_pipeline: Callable[..., AwsPipeline]) -> AwsPipeline:
+    return make_pipeline()
