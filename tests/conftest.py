@@ -27,3 +27,38 @@ def simulator() -> Iterator[RunningSimulator]:
     """One claims API simulator on a loopback port for the session (faults count per claim number)."""
     with start_simulator(slow_s=0.2) as running:
         yield running
+
+
+class CapturedLogs:
+    """Every line the package logs during a test, formatted as in production (JSON)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[CapturedLogs]:
+    import logging
+
+    from claimbatch.observability import logger
+
+    captured = CapturedLogs()
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.lines.append(self.format(record))
+
+    handler = _Collect(level=logging.DEBUG)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    previous_level = logger.log_level
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield captured
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)

@@ -51,7 +51,7 @@ def test_a_failing_row_does_not_hold_back_its_chunk_neighbours(pipeline):
     assert [row[7] for row in rows] == ["True", "False", "True"]
 
 
-def test_no_phi_in_any_log_line(pipeline, capfd):
+def test_no_phi_in_any_log_line(pipeline, captured_logs):
     phi = ("ZE59426195", "CHANTAL", "KISA", "05/10/1975", "1975-05-10", "057896633", "INVALID123", "JOHN")
     body = (
         HEADER
@@ -61,12 +61,10 @@ def test_no_phi_in_any_log_line(pipeline, capfd):
         + _unique("E503X2")
         + ",CHANTAL,KISA,05/10/1975,057896633\n"
     )
-    capfd.readouterr()
     job_id = pipeline.drop("inbox/phi.csv", body.encode())
     pipeline.run_until_idle()
 
-    captured = capfd.readouterr()
-    logs = captured.out + captured.err
+    logs = captured_logs.text
     assert pipeline.job(job_id).state is JobState.COMPLETED
     assert '"job_id"' in logs  # the handlers did log
     for value in phi:
