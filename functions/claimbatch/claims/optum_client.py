@@ -24,7 +24,9 @@ from claimbatch.claims.optum_schema import (
     inquiry_body,
     to_claim_status,
 )
+from claimbatch.claims.circuit_breaker import BreakerSettings, CircuitBreaker
 from claimbatch.claims.provider import ProviderStats
+from claimbatch.claims.rate_limiter import AdaptiveRateLimiter, RateBudget
 from claimbatch.claims.retry_policy import RetryPolicy, RetryTiming
 from claimbatch.claims.settings import ClaimsApiSettings
 from claimbatch.claims.token_cache import AccessTokenCache
@@ -35,6 +37,7 @@ from claimbatch.observability import logger
 TOKEN_PATH = "/apip/auth/sntl/v1/token"
 INQUIRY_PATH = "/oihub/claim/inquiry/v1"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+CIRCUIT_OPEN_ERROR = "claims API unavailable (circuit open)"
 
 
 class CredentialsRejected(Exception):
@@ -49,6 +52,7 @@ class _Attempt:
     retry_reason: str | None = None
     retry_after_s: float | None = None
     auth_rejected: bool = False
+    api_failed: bool = False  # counts towards opening the circuit
 
 
 def _retry_after_seconds(header: str | None) -> float | None:
@@ -85,6 +89,7 @@ class OptumClaimsClient:
         *,
         timing: RetryTiming | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        limiter: AdaptiveRateLimiter | None = None,
     ) -> None:
         self._settings = settings
         self._timing = timing or RetryTiming()
@@ -103,6 +108,13 @@ class OptumClaimsClient:
         self._tokens = AccessTokenCache(self._fetch_token, self._timing.clock, settings.token_refresh_margin_s)
         # After a 429 every lookup of this client waits until then: the whole pipeline slows down.
         self._paused_until = 0.0
+        if limiter is None and settings.rate_limit_rps is not None:
+            limiter = AdaptiveRateLimiter(RateBudget(start_rps=settings.rate_limit_rps), self._timing)
+        self.limiter = limiter
+        self.breaker = CircuitBreaker(
+            BreakerSettings(failure_threshold=settings.breaker_failure_threshold, open_for_s=settings.breaker_open_for_s),
+            self._timing.clock,
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -136,7 +148,10 @@ class OptumClaimsClient:
         while True:
             attempt += 1
             await self._wait_while_paused()
+            if not self.breaker.allow():
+                return LookupOutcome.failed(CIRCUIT_OPEN_ERROR, retryable=True, attempts=attempt)
             result = await self._attempt(query, attempt)
+            self._record(result)
             if result.outcome is not None:
                 return result.outcome
             if result.auth_rejected and not refreshed_after_401:
@@ -157,6 +172,13 @@ class OptumClaimsClient:
             self.stats.retries += 1
             await self._timing.sleep(delay)
 
+    def _record(self, result: _Attempt) -> None:
+        """Feed the circuit breaker: outages open it; any answer, a 429 included, shows the API is up."""
+        if result.api_failed:
+            self.breaker.record_failure()
+        else:
+            self.breaker.record_success()
+
     async def _wait_while_paused(self) -> None:
         wait = self._paused_until - self._timing.clock()
         if wait > 0:
@@ -175,13 +197,15 @@ class OptumClaimsClient:
         except (httpx.TimeoutException, httpx.TransportError, httpx.HTTPStatusError, KeyError, ValueError) as error:
             self.stats.server_errors += 1
             logger.warning("token request failed", extra={"error_type": type(error).__name__, "attempt": attempt})
-            return _Attempt(retry_reason="claims API token endpoint unavailable")
+            return _Attempt(retry_reason="claims API token endpoint unavailable", api_failed=True)
 
         headers = {
             "Authorization": f"Bearer {token}",
             "providerTaxId": self._settings.provider_tin,
             "x-optum-consumer-correlation-id": correlation_id,
         }
+        if self.limiter is not None:
+            await self.limiter.acquire()
         self.stats.requests += 1
         try:
             async with self._in_flight:
@@ -191,14 +215,14 @@ class OptumClaimsClient:
         except httpx.TimeoutException:
             self.stats.server_errors += 1
             logger.warning("inquiry timed out", extra={"attempt": attempt, "correlation_id": correlation_id})
-            return _Attempt(retry_reason="claims API timed out")
+            return _Attempt(retry_reason="claims API timed out", api_failed=True)
         except httpx.TransportError as error:
             self.stats.server_errors += 1
             logger.warning(
                 "inquiry connection failed",
                 extra={"attempt": attempt, "correlation_id": correlation_id, "error_type": type(error).__name__},
             )
-            return _Attempt(retry_reason="claims API unreachable")
+            return _Attempt(retry_reason="claims API unreachable", api_failed=True)
         return self._classify(response, query, attempt, token, correlation_id)
 
     def _classify(
@@ -206,6 +230,11 @@ class OptumClaimsClient:
     ) -> _Attempt:
         status = response.status_code
         log_fields = {"attempt": attempt, "status_code": status, "correlation_id": correlation_id}
+        if self.limiter is not None:
+            if status == 429:
+                self.limiter.on_throttled()
+            else:
+                self.limiter.on_success()
         if status == 200:
             return self._read_answer(response, query, attempt, log_fields)
         if status == 401:
@@ -225,6 +254,7 @@ class OptumClaimsClient:
             return _Attempt(
                 retry_reason=f"claims API unavailable (HTTP {status})",
                 retry_after_s=_retry_after_seconds(response.headers.get("Retry-After")),
+                api_failed=True,
             )
         logger.warning("inquiry rejected", extra=log_fields)
         description = _error_description(response) or f"claims API answered HTTP {status}"
@@ -250,5 +280,5 @@ class OptumClaimsClient:
         if claim.payer_unavailable:
             self.stats.server_errors += 1
             logger.warning("payer system unavailable", extra={**log_fields, "status_category": claim.status_category})
-            return _Attempt(retry_reason=f"payer system unavailable ({claim.status_category})")
+            return _Attempt(retry_reason=f"payer system unavailable ({claim.status_category})", api_failed=True)
         return _Attempt(outcome=LookupOutcome.found(to_claim_status(claim), attempts=attempt))

@@ -32,3 +32,7 @@ class ClaimsApiSettings(BaseModel):
     max_in_flight: PositiveInt = 16  # cap on lookups in flight through one client
     token_refresh_margin_s: float = Field(default=60.0, ge=0)  # refresh this long before expiry
     retry: RetryBudget = Field(default_factory=RetryBudget)
+    # The API's request budget for this client: None leaves pacing to the API's 429s alone.
+    rate_limit_rps: PositiveFloat | None = None
+    breaker_failure_threshold: PositiveInt = 10  # consecutive 5xx/timeouts that open the circuit
+    breaker_open_for_s: PositiveFloat = 5.0

@@ -1,0 +1,58 @@
+"""One request budget for every lookup of a process: a token bucket whose rate
+adapts to the API (additive increase, multiplicative decrease on 429)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from claimbatch.claims.retry_policy import RetryTiming
+
+
+@dataclass(frozen=True)
+class RateBudget:
+    start_rps: float  # the configured rate, where the limiter starts
+    max_rps: float | None = None  # never above this (default: the start rate)
+    min_rps: float = 1.0
+    increase_rps_per_s: float = 1.0  # additive increase while answers are good
+    decrease_factor: float = 0.5  # multiplicative decrease on a 429
+    decrease_cooldown_s: float = 1.0  # one decrease per burst of 429s, not one per 429
+
+
+class AdaptiveRateLimiter:
+    """Spaces requests `1/rate` apart (no bursts) and adapts the rate (AIMD).
+
+    Single event loop: all coroutines of one process share one instance.
+    """
+
+    def __init__(self, budget: RateBudget, timing: RetryTiming) -> None:
+        self._budget = budget
+        self._timing = timing
+        self._ceiling = budget.max_rps or budget.start_rps
+        self.rate = min(budget.start_rps, self._ceiling)
+        self._next_slot = timing.clock()
+        self._last_change = timing.clock()
+        self._last_decrease = float("-inf")
+        self.decreases = 0
+
+    async def acquire(self) -> None:
+        now = self._timing.clock()
+        slot = max(self._next_slot, now)
+        self._next_slot = slot + 1.0 / self.rate
+        if slot > now:
+            await self._timing.sleep(slot - now)
+
+    def on_success(self) -> None:
+        now = self._timing.clock()
+        elapsed = now - self._last_change
+        self._last_change = now
+        if self.rate < self._ceiling:
+            self.rate = min(self._ceiling, self.rate + self._budget.increase_rps_per_s * elapsed)
+
+    def on_throttled(self) -> None:
+        now = self._timing.clock()
+        self._last_change = now
+        if now - self._last_decrease < self._budget.decrease_cooldown_s:
+            return
+        self._last_decrease = now
+        self.decreases += 1
+        self.rate = max(self._budget.min_rps, self.rate * self._budget.decrease_factor)

@@ -1,0 +1,59 @@
+"""The shared request budget: paced, and adapting to 429s (AIMD)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from claimbatch.claims.rate_limiter import AdaptiveRateLimiter, RateBudget
+from tests.support.fake_time import FakeTime
+
+
+async def test_requests_are_spaced_at_the_configured_rate():
+    fake = FakeTime()
+    limiter = AdaptiveRateLimiter(RateBudget(start_rps=10), fake.timing())
+    start = fake.now
+
+    for _ in range(21):
+        await limiter.acquire()
+
+    assert fake.now - start == pytest.approx(2.0)
+
+
+async def test_concurrent_callers_share_one_budget():
+    fake = FakeTime()
+    limiter = AdaptiveRateLimiter(RateBudget(start_rps=50), fake.timing())
+    start = fake.now
+
+    await asyncio.gather(*(limiter.acquire() for _ in range(101)))
+
+    assert fake.now - start >= 2.0  # 101 requests at 50/s never finish sooner than two seconds
+
+
+async def test_a_burst_of_429s_halves_the_rate_once_then_it_climbs_back():
+    fake = FakeTime()
+    limiter = AdaptiveRateLimiter(RateBudget(start_rps=40, increase_rps_per_s=2), fake.timing())
+
+    for _ in range(5):
+        limiter.on_throttled()
+    assert limiter.rate == 20 and limiter.decreases == 1
+
+    fake.now += 5
+    limiter.on_success()
+    assert limiter.rate == 30
+
+    fake.now += 60
+    limiter.on_success()
+    assert limiter.rate == 40  # never above the configured budget
+
+
+async def test_the_rate_never_falls_below_the_floor():
+    fake = FakeTime()
+    limiter = AdaptiveRateLimiter(RateBudget(start_rps=4, min_rps=1), fake.timing())
+
+    for _ in range(10):
+        fake.now += 2
+        limiter.on_throttled()
+
+    assert limiter.rate == 1
