@@ -48,6 +48,8 @@ class ClaimsApiEnv(_EnvModel):
     lookup_max_attempts: PositiveInt = Field(default=3, alias="LOOKUP_MAX_ATTEMPTS")
     lookup_base_delay_s: PositiveFloat = Field(default=0.2, alias="LOOKUP_BASE_DELAY_S")
     lookup_max_elapsed_s: PositiveFloat = Field(default=20.0, alias="LOOKUP_MAX_ELAPSED_S")
+    # This worker's share of the API's request budget (requests per second); unset: no pacing.
+    api_rps_per_worker: PositiveFloat | None = Field(default=None, alias="API_RPS_PER_WORKER")
 
 
 class SplitterEnv(TableEnv, RowsQueueEnv, SplitQueueEnv, AggregateQueueEnv):
@@ -58,10 +60,12 @@ class SplitterEnv(TableEnv, RowsQueueEnv, SplitQueueEnv, AggregateQueueEnv):
     max_bytes: PositiveInt = Field(default=1 << 30, alias="MAX_BYTES_PER_FILE")
 
 
-class WorkerEnv(TableEnv, AggregateQueueEnv, ClaimsApiEnv):
-    # A row whose lookup failed transiently goes back to the queue until the
-    # message has been received this many times; then it is written as failed.
-    max_row_receives: PositiveInt = Field(default=4, alias="MAX_ROW_RECEIVES")
+class WorkerEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, ClaimsApiEnv):
+    # A row whose lookup failed transiently goes back to the queue (with growing
+    # visibility delays) until the message has been received this many times or
+    # the patience has run out; then it is written as failed and retryable.
+    max_row_receives: PositiveInt = Field(default=10, alias="MAX_ROW_RECEIVES")
+    row_patience_s: PositiveFloat = Field(default=900.0, alias="ROW_PATIENCE_S")
 
 
 class AggregatorEnv(TableEnv):

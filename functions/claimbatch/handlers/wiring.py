@@ -69,10 +69,20 @@ def worker_deps() -> WorkerDeps:
             provider=OptumClaimsClient(claims_settings_from_secret(env)),
             signals=SqsStageSignals(_sender(), env.aggregate_queue_url),
             max_deliveries=env.max_row_receives,
+            patience_s=env.row_patience_s,
             metrics=PowertoolsPipelineMetrics(),
         )
         _workers[loop_id] = deps
     return deps
+
+
+def defer_message(receipt_handle: str, delay_s: float) -> None:
+    """Keep a rows-queue message invisible for `delay_s` before it is delivered again."""
+    aws_client("sqs").change_message_visibility(
+        QueueUrl=env_vars.worker_env().rows_queue_url,
+        ReceiptHandle=receipt_handle,
+        VisibilityTimeout=min(int(delay_s), 43_200),
+    )
 
 
 def reset() -> None:

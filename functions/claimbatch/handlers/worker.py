@@ -13,8 +13,8 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from claimbatch.handlers.wiring import worker_deps
-from claimbatch.logic.process_chunk import process_chunk
+from claimbatch.handlers.wiring import defer_message, worker_deps
+from claimbatch.logic.process_chunk import ChunkDeferred, process_chunk
 from claimbatch.observability import logger, metrics, tracer
 from claimbatch.ports.messages import RowChunk
 
@@ -28,8 +28,15 @@ processor = AsyncBatchProcessor(event_type=EventType.SQS, model=RowChunkRecord, 
 
 
 async def record_handler(record: RowChunkRecord) -> None:
-    delivery = int(record.attributes.ApproximateReceiveCount)
-    await process_chunk(record.body, delivery, worker_deps())
+    attributes = record.attributes
+    first_delivered_at = attributes.ApproximateFirstReceiveTimestamp.timestamp()
+    deps = worker_deps()
+    try:
+        await process_chunk(record.body, int(attributes.ApproximateReceiveCount), deps, first_delivered_at)
+    except ChunkDeferred as deferred:
+        # Back on the queue, but not at once: the delay grows with every delivery.
+        defer_message(record.receiptHandle, deferred.delay_s)
+        raise
 
 
 @logger.inject_lambda_context

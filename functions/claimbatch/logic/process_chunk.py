@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from claimbatch.claims.provider import ClaimStatusProvider
@@ -25,10 +26,11 @@ ACCEPTING_ROWS = frozenset({JobState.SPLITTING, JobState.PROCESSING})
 
 
 class ChunkDeferred(Exception):
-    """Some rows failed transiently: deliver the chunk again later."""
+    """Some rows failed transiently: deliver the chunk again after `delay_s`."""
 
-    def __init__(self, job_id: str, chunk: int, deferred_rows: int) -> None:
+    def __init__(self, job_id: str, chunk: int, deferred_rows: int, delay_s: float) -> None:
         super().__init__(f"job {job_id} chunk {chunk}: {deferred_rows} rows deferred after transient failures")
+        self.delay_s = delay_s
 
 
 @dataclass
@@ -37,7 +39,16 @@ class WorkerDeps:
     provider: ClaimStatusProvider
     signals: StageSignals
     max_deliveries: int = 4
+    # How long a row may keep failing transiently (an outage, throttling) before
+    # it is written as a failed, retryable row. Counted from the chunk's first delivery.
+    patience_s: float = 900.0
+    max_redelivery_delay_s: float = 60.0
     metrics: PipelineMetrics = NoMetrics()
+    clock: Callable[[], float] = time.time
+
+    def redelivery_delay(self, delivery: int) -> float:
+        """Growing waits between deliveries, so a dead API is not hammered."""
+        return min(self.max_redelivery_delay_s, 2.0 ** min(delivery, 10))
 
 
 def _is_transient(result: ResultRow) -> bool:
@@ -51,8 +62,13 @@ async def _look_up(row: QueuedRow, deps: WorkerDeps) -> ResultRow:
     return result_from_lookup(row.row, row.claim_number, outcome)
 
 
-async def process_chunk(chunk: RowChunk, delivery: int, deps: WorkerDeps) -> None:
-    """Process one delivery (1-based) of a chunk; raises ChunkDeferred to have it redelivered."""
+async def process_chunk(
+    chunk: RowChunk, delivery: int, deps: WorkerDeps, first_delivered_at: float | None = None
+) -> None:
+    """Process one delivery (1-based) of a chunk; raises ChunkDeferred to have it redelivered.
+
+    `first_delivered_at` (epoch seconds) is when the chunk was first handed to a
+    worker; past the patience, transient failures are written as failed rows."""
     store, job_id = deps.store, chunk.job_id
     job = await asyncio.to_thread(store.get_job, job_id)
     if job is None or job.state not in ACCEPTING_ROWS:
@@ -63,14 +79,15 @@ async def process_chunk(chunk: RowChunk, delivery: int, deps: WorkerDeps) -> Non
     todo = [row for row in chunk.rows if row.row not in stored]
     fresh = list(await asyncio.gather(*(_look_up(row, deps) for row in todo)))
 
-    last_delivery = delivery >= deps.max_deliveries
+    waited = deps.clock() - first_delivered_at if first_delivered_at is not None else 0.0
+    last_delivery = delivery >= deps.max_deliveries or waited >= deps.patience_s
     deferred = [] if last_delivery else [result for result in fresh if _is_transient(result)]
     final = [result for result in fresh if last_delivery or not _is_transient(result)]
     if final:
         await asyncio.to_thread(store.put_results, job_id, final)
     if deferred:
         deps.metrics.rows_deferred(len(deferred))
-        raise ChunkDeferred(job_id, chunk.chunk, len(deferred))
+        raise ChunkDeferred(job_id, chunk.chunk, len(deferred), deps.redelivery_delay(delivery))
 
     tally = OutcomeTally.of([*stored.values(), *final])
     counted = await asyncio.to_thread(store.count_chunk, job_id, str(chunk.chunk), tally)

@@ -28,6 +28,7 @@ def claims_settings_from_secret(env: ClaimsApiEnv) -> ClaimsApiSettings:
         provider_tin=env.claims_provider_tin,
         payer_id=env.claims_payer_id,
         max_in_flight=env.lookup_concurrency,
+        rate_limit_rps=env.api_rps_per_worker,
         retry=RetryBudget(
             max_attempts=env.lookup_max_attempts,
             base_delay_s=env.lookup_base_delay_s,
