@@ -36,7 +36,7 @@ test-infra: $(STAMP)
 	$(BIN)/python -m pytest tests/infrastructure
 
 synth: $(STAMP)
-	$(BIN)/python -m infra.synth
+	$(BIN)/python -m infra.app
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

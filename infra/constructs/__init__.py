@@ -1,0 +1,1 @@
+"""One construct per stage of the pipeline; `infra/stack.py` composes them."""

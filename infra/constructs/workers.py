@@ -1,0 +1,69 @@
+"""Stage 2: workers look rows up in the claims API, as fast as its budget allows."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra.constructs.encryption_key import EncryptionKey
+from infra.constructs.job_table import JobTable
+from infra.constructs.pipeline_function import PipelineFunction
+from infra.constructs.queues import MonitoredQueue
+from infra.parameters import ClaimsApiParameters
+from infra.settings import Settings
+
+TABLE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",  # chunk markers (in a transaction with the counters)
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",  # results already recorded, on a redelivery
+    "dynamodb:BatchWriteItem",  # row results
+)
+
+
+class Workers(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        code: lambda_.Code,
+        key: EncryptionKey,
+        table: JobTable,
+        rows_queue: MonitoredQueue,
+        aggregate_queue: MonitoredQueue,
+        claims_api: ClaimsApiParameters,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.handler = PipelineFunction(
+            self,
+            "Handler",
+            settings=settings,
+            function=settings.worker,
+            code=code,
+            key=key,
+            environment={
+                "TABLE_NAME": table.table.table_name,
+                "AGGREGATE_QUEUE_URL": aggregate_queue.queue.queue_url,
+                "CLAIMS_API_BASE_URL": claims_api.base_url.value_as_string,
+                # The ARN only: the credentials are read from Secrets Manager at run time.
+                "CLAIMS_API_SECRET_ARN": claims_api.credentials_arn.value_as_string,
+                "CLAIMS_PROVIDER_TIN": claims_api.provider_tin.value_as_string,
+                "CLAIMS_PAYER_ID": claims_api.payer_id.value_as_string,
+                "LOOKUP_CONCURRENCY": str(settings.lookup_concurrency),
+                "MAX_ROW_RECEIVES": str(settings.max_row_receives),
+            },
+        )
+        # MaximumConcurrency comes from the API's request budget (Settings.worker_max_concurrency).
+        self.event_source = self.handler.consume(rows_queue)
+        self.handler.allow(
+            table.access_statement(*TABLE_ACTIONS),
+            aggregate_queue.send_statement(),
+            iam.PolicyStatement(
+                sid="ReadClaimsApiCredentials",
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[claims_api.credentials_arn.value_as_string],
+            ),
+        )

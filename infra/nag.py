@@ -1,0 +1,190 @@
+"""cdk-nag (v3): the rule packs the stack is held to, and every finding we
+accept, each with its reason. This is the only place that acknowledges findings.
+
+Packs: AwsSolutions, HIPAA.Security and Serverless. They run at synthesis
+(`Validations.of(app).add_plugins(...)`): an unacknowledged finding fails
+`make synth` and `cdk deploy`. Acknowledgements are attached to the narrowest
+construct that carries the finding and are copied into the template's resource
+Metadata (`cdk_nag.rules_to_suppress`) as an audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Acknowledgment, App, Stack, Validations
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NagPack, ServerlessChecks
+from constructs import IConstruct
+
+from infra.constructs.pipeline_function import PipelineFunction
+from infra.settings import INBOX_PREFIX, RESULTS_PREFIX
+from infra.stack import ClaimbatchStack
+
+
+@dataclass(frozen=True)
+class Accepted:
+    rule: str
+    reason: str
+
+
+# -- Lambda functions -------------------------------------------------------------
+
+NOT_IN_VPC = (
+    "The functions reach only public AWS endpoints (S3, SQS, DynamoDB, Secrets Manager, KMS, X-Ray, CloudWatch "
+    "Logs), all over TLS with SigV4-signed IAM requests, and the payer's claims API on the internet over TLS. "
+    "There is no private resource to reach, so a VPC would add a NAT gateway (for the payer API) and interface "
+    "endpoints at a fixed monthly cost without changing who can reach the data, which IAM and KMS already decide."
+)
+NO_RESERVED_CONCURRENCY = (
+    "Concurrency is bounded per function by the MaximumConcurrency of its SQS event source (infra/settings.py; "
+    "the worker's is derived from the claims API request budget), which AWS recommends over reserved concurrency "
+    "for SQS triggers: reserved concurrency below the pollers' concurrency throttles invocations, inflates receive "
+    "counts and pushes healthy messages into the dead-letter queues, and it would also take capacity from the "
+    "account pool (a new account's quota of 10 makes the deployment fail)."
+)
+NO_FUNCTION_DLQ = (
+    "The functions are only invoked synchronously, by SQS event source mappings; a function dead-letter queue "
+    "applies to asynchronous invocations and would never receive anything. Failed messages go to the dead-letter "
+    "queue of their source queue (redrive policy, maxReceiveCount >= 5), which has an alarm on its depth."
+)
+NO_ESM_FAILURE_DESTINATION = (
+    "Lambda supports on-failure destinations for stream and Kafka event sources only, not for SQS. The SQS "
+    "equivalent is in place: the source queue's redrive policy moves a message that keeps failing to its "
+    "dead-letter queue, and an alarm fires on that queue's depth."
+)
+PYTHON_3_13 = (
+    "python3.13 is the runtime the project is built and tested for: the bundle's binary wheels (pydantic-core "
+    "and others) are installed for CPython 3.13, and the code is tested on it. It is a current, supported Lambda "
+    "runtime; moving to 3.14 is a deliberate upgrade with its own test run, not a side effect of a lint rule."
+)
+XRAY_WRITE = (
+    "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; AWS requires "
+    "Resource '*' for them. They only let the function send its own trace data."
+)
+
+# -- S3 -------------------------------------------------------------------------------
+
+INBOX_OBJECTS = (
+    "The splitter reads (GetObject, GetObjectVersion) any object under inbox/ of the one ingest bucket: object "
+    "keys are the file names users and feeds choose, so the inbox/ prefix is the narrowest scope there is. It "
+    "cannot read results/ or anything else."
+)
+RESULTS_OBJECTS = (
+    "The aggregator writes (PutObject and multipart upload) results files and summaries under results/ of the "
+    "one ingest bucket, named after the input files, so the results/ prefix is the narrowest scope there is. It "
+    "cannot read or overwrite inbox/."
+)
+NO_REPLICATION = (
+    "Cross-region replication needs a second bucket, KMS key and IAM role in another region, which this "
+    "single-region stack does not own; an operator who needs it adds a replica stack. Durability within the "
+    "region comes from S3 itself (multi-AZ), versioning with 30 days of old versions, and the fact that every "
+    "result can be rebuilt by submitting the input again."
+)
+ACCESS_LOG_SSE_S3 = (
+    "This bucket receives S3 server access logs, and S3 delivers those only to buckets encrypted with SSE-S3, not "
+    "SSE-KMS. It holds request metadata (keys, requesters), no file contents; it blocks public access, allows TLS "
+    "only, is versioned and expires logs after a year."
+)
+
+# -- DynamoDB and SQS --------------------------------------------------------------------
+
+PITR_NOT_BACKUP_PLAN = (
+    "The table has point-in-time recovery (continuous backups, restore to any second of the last 35 days) and "
+    "deletion protection. Its items are transient job state that expires by TTL; the lasting records (input "
+    "files, results, summaries) live in the versioned bucket. A Backup plan would keep extra copies of patient "
+    "data past its TTL without adding a recovery path."
+)
+DLQ_HAS_NO_DLQ = (
+    "This queue is itself a dead-letter queue: it keeps failed messages for 14 days for inspection and redrive, "
+    "and an alarm fires as soon as it holds one. A dead-letter queue of a dead-letter queue would only move the "
+    "same messages one hop further."
+)
+
+
+def rule_packs(app: App | None = None) -> list[NagPack]:
+    """The packs; given the app, acknowledgements are also written into the template."""
+    audit_trail = app is not None
+    return [
+        AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=audit_trail),
+        HIPAASecurityChecks(app, write_suppressions_to_cloud_formation=audit_trail),
+        ServerlessChecks(app, write_suppressions_to_cloud_formation=audit_trail),
+    ]
+
+
+def register_rule_packs(app: App) -> None:
+    Validations.of(app).add_plugins(*rule_packs(app))
+
+
+def acknowledge_accepted_findings(stack: ClaimbatchStack) -> None:
+    for function in stack.functions:
+        _accept_function(function)
+    _accept(
+        stack.splitter.handler.policy.node.default_child,
+        Accepted(_iam5_resource(stack, stack.ingest.objects_arn(INBOX_PREFIX)), INBOX_OBJECTS),
+    )
+    _accept(
+        stack.aggregator.handler.policy.node.default_child,
+        Accepted(_iam5_resource(stack, stack.ingest.objects_arn(RESULTS_PREFIX)), RESULTS_OBJECTS),
+    )
+    for bucket in (stack.ingest.bucket, stack.ingest.access_logs):
+        _accept(bucket.node.default_child, Accepted("HIPAA.Security-S3BucketReplicationEnabled", NO_REPLICATION))
+    _accept(
+        stack.ingest.access_logs.node.default_child,
+        Accepted("HIPAA.Security-S3DefaultEncryptionKMS", ACCESS_LOG_SSE_S3),
+    )
+    _accept(stack.jobs.table.node.default_child, Accepted("HIPAA.Security-DynamoDBInBackupPlan", PITR_NOT_BACKUP_PLAN))
+    for queue in stack.queues:
+        _accept(queue.dead_letters.node.default_child, Accepted("Serverless-SQSRedrivePolicy", DLQ_HAS_NO_DLQ))
+
+
+def _accept_function(function: PipelineFunction) -> None:
+    _accept(
+        function.function.node.default_child,
+        Accepted("HIPAA.Security-LambdaInsideVPC", NOT_IN_VPC),
+        Accepted("HIPAA.Security-LambdaConcurrency", NO_RESERVED_CONCURRENCY),
+        Accepted("HIPAA.Security-LambdaDLQ", NO_FUNCTION_DLQ),
+        Accepted("Serverless-LambdaDLQ", NO_FUNCTION_DLQ),
+        Accepted("AwsSolutions-L1", PYTHON_3_13),
+        Accepted("Serverless-LambdaLatestVersion", PYTHON_3_13),
+    )
+    for mapping in function.event_sources:
+        _accept(
+            mapping.node.default_child,
+            Accepted("Serverless-LambdaEventSourceMappingDestination", NO_ESM_FAILURE_DESTINATION),
+        )
+    _accept(function.policy.node.default_child, Accepted("AwsSolutions-IAM5[Resource::*]", XRAY_WRITE))
+
+
+def _accept(resource: IConstruct | None, *findings: Accepted) -> None:
+    """Acknowledge on the CloudFormation resource itself, so nothing else inherits it."""
+    assert resource is not None
+    for finding in findings:
+        Validations.of(resource).acknowledge(Acknowledgment(id=finding.rule, reason=finding.reason))
+
+
+def _iam5_resource(stack: Stack, resource: str) -> str:
+    """The finding id cdk-nag gives a wildcard resource (its flattenCfnReference)."""
+    return f"AwsSolutions-IAM5[Resource::{_flatten(stack.resolve(resource))}]"
+
+
+def _flatten(node: Any) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict):
+        if "Fn::Join" in node:
+            delimiter, items = node["Fn::Join"]
+            return delimiter.join(_flatten(item) for item in items)
+        if "Fn::Sub" in node:
+            return _flatten(node["Fn::Sub"])
+        if "Fn::GetAtt" in node:
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{_flatten(resource)}.{_flatten(attribute)}>"
+        if "Fn::ImportValue" in node:
+            return _flatten(node["Fn::ImportValue"])
+        if "Ref" in node:
+            return f"<{_flatten(node['Ref'])}>"
+    return json.dumps(node, separators=(",", ":"))

@@ -1,0 +1,285 @@
+"""Every size, name and limit of the AWS stack, in one place.
+
+Two kinds of knobs:
+
+- **CDK context** (`cdk deploy -c key=value`, or `"context"` in cdk.json): values
+  that shape the template itself, such as the worker's event-source concurrency,
+  which CloudFormation cannot compute from a parameter. Read once, here.
+- **CloudFormation parameters** (`cdk deploy --parameters Name=value`): the
+  deploy-time strings of the claims API (see `infra/parameters.py`).
+
+Nothing here has side effects: no AWS calls, no git, no environment lookups.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+
+SERVICE_NAME = "claimbatch"
+STACK_ID = "ClaimBatch"
+
+INBOX_PREFIX = "inbox/"  # the only prefix whose new objects start a job
+RESULTS_PREFIX = "results/"  # where the aggregator writes; never triggers the splitter
+
+PYTHON_VERSION = "3.13"
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+
+# pip --platform tags per Lambda architecture. Lambda's python3.13 runs on
+# Amazon Linux 2023 (glibc 2.34), so manylinux_2_28 wheels load as well.
+PIP_PLATFORMS: dict[str, tuple[str, ...]] = {
+    "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
+    "x86_64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+}
+ARCHITECTURES: dict[str, lambda_.Architecture] = {
+    "arm64": lambda_.Architecture.ARM_64,
+    "x86_64": lambda_.Architecture.X86_64,
+}
+
+# Runtime dependencies that only the command line imports: left out of the Lambda bundle.
+CLI_ONLY_DEPENDENCIES = frozenset({"typer", "rich", "starlette", "uvicorn"})
+
+# Lambda's ceiling for an SQS event source's MaximumConcurrency is 1000, its floor 2.
+MIN_EVENT_SOURCE_CONCURRENCY = 2
+MAX_EVENT_SOURCE_CONCURRENCY = 1000
+
+# A queue's visibility timeout is at least this many times its consumer's timeout
+# (AWS guidance for SQS event sources: retries of a throttled batch stay invisible).
+VISIBILITY_TIMEOUT_FACTOR = 6
+
+
+class ContextReader(Protocol):
+    def try_get_context(self, key: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    """One Lambda function and the SQS event source that feeds it."""
+
+    name: str  # construct id and log-group stem, e.g. "Splitter"
+    handler: str  # module path from the bundle root
+    description: str
+    timeout: Duration
+    memory_mb: int
+    batch_size: int
+    max_concurrency: int  # the event source's MaximumConcurrency
+    allow_recursive_loop: bool = False
+
+    @property
+    def visibility_timeout(self) -> Duration:
+        return Duration.seconds(self.timeout.to_seconds() * VISIBILITY_TIMEOUT_FACTOR)
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    name: str  # construct id, e.g. "SplitQueue"
+    max_receive_count: int  # receives before a message moves to the dead-letter queue
+    retention_days: int = 4
+    dlq_retention_days: int = 14  # the longest SQS keeps a message
+
+    @property
+    def retention(self) -> Duration:
+        return Duration.days(self.retention_days)
+
+    @property
+    def dlq_retention(self) -> Duration:
+        return Duration.days(self.dlq_retention_days)
+
+
+@dataclass(frozen=True)
+class Settings:
+    name_prefix: str = SERVICE_NAME
+    architecture: str = "arm64"
+
+    # The claims API request budget and what the worker fleet may do with it.
+    api_budget_rps: float = 50.0  # requests per second the payer allows us
+    api_latency_s: float = 0.5  # expected response time of one lookup
+    lookup_concurrency: int = 16  # lookups in flight inside one worker invocation
+    worker_max_concurrency_override: int | None = None
+
+    # Splitting and row handling (the functions' environment).
+    rows_per_message: int = 100
+    max_rows_per_file: int = 1_000_000
+    max_bytes_per_file: int = 1 << 30
+    # The worker writes a row as failed once its message has been received this
+    # many times; the rows queue's maxReceiveCount stays above it, so a row is
+    # failed by the worker (and counted) before its message could reach the DLQ.
+    max_row_receives: int = 4
+
+    log_level: str = "INFO"
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
+    noncurrent_version_days: int = 30  # old versions of inputs and results
+    incomplete_upload_days: int = 7  # multipart uploads never completed
+    access_log_days: int = 365
+
+    skip_dependency_install: bool = False  # tests only: bundle our code without pip
+
+    splitter_memory_mb: int = 1769  # one full vCPU for CSV decoding
+    worker_memory_mb: int = 512  # I/O bound: HTTP lookups and DynamoDB writes
+    aggregator_memory_mb: int = 1024
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not re.fullmatch(r"[a-z][a-z0-9-]{1,17}", self.name_prefix):
+            problems.append(
+                f"name_prefix {self.name_prefix!r}: 2-18 lowercase letters, digits or '-', starting with a letter "
+                "(it becomes part of an S3 bucket name)"
+            )
+        if self.architecture not in ARCHITECTURES:
+            problems.append(f"architecture {self.architecture!r}: one of {', '.join(ARCHITECTURES)}")
+        if self.api_budget_rps <= 0 or self.api_latency_s <= 0 or self.lookup_concurrency <= 0:
+            problems.append("api_budget_rps, api_latency_s and lookup_concurrency must be positive")
+        override = self.worker_max_concurrency_override
+        if override is not None and not MIN_EVENT_SOURCE_CONCURRENCY <= override <= MAX_EVENT_SOURCE_CONCURRENCY:
+            problems.append(
+                f"worker_max_concurrency {override}: between {MIN_EVENT_SOURCE_CONCURRENCY} "
+                f"and {MAX_EVENT_SOURCE_CONCURRENCY}"
+            )
+        if self.rows_queue.max_receive_count <= self.max_row_receives:
+            problems.append("the rows queue's maxReceiveCount must exceed max_row_receives")
+        if problems:
+            raise ValueError("invalid claimbatch settings: " + "; ".join(problems))
+
+    # -- derived ---------------------------------------------------------------
+
+    @property
+    def lambda_architecture(self) -> lambda_.Architecture:
+        return ARCHITECTURES[self.architecture]
+
+    @property
+    def pip_platforms(self) -> tuple[str, ...]:
+        return PIP_PLATFORMS[self.architecture]
+
+    @property
+    def worker_max_concurrency(self) -> int:
+        """Concurrent worker invocations the API budget allows (Little's law).
+
+        Requests in flight = budget (req/s) x latency (s); each worker holds
+        `lookup_concurrency` of them, so workers = in flight / lookups per worker.
+        """
+        if self.worker_max_concurrency_override is not None:
+            return self.worker_max_concurrency_override
+        in_flight = self.api_budget_rps * self.api_latency_s
+        workers = math.ceil(in_flight / self.lookup_concurrency)
+        return max(MIN_EVENT_SOURCE_CONCURRENCY, min(MAX_EVENT_SOURCE_CONCURRENCY, workers))
+
+    @property
+    def ingest_bucket_name(self) -> str:
+        """Known before the bucket exists, so the split queue's policy can name it
+        without a reference cycle (see IngestBucket). Tokens resolve at deploy."""
+        return f"{self.name_prefix}-ingest-{Aws.ACCOUNT_ID}-{Aws.REGION}"
+
+    @property
+    def splitter(self) -> FunctionSettings:
+        return FunctionSettings(
+            name="Splitter",
+            handler="claimbatch.handlers.splitter.handler",
+            description="Reads a CSV from inbox/ and hands its rows to the rows queue in chunks",
+            timeout=Duration.seconds(900),
+            memory_mb=self.splitter_memory_mb,
+            batch_size=1,  # one file per invocation: the whole time budget goes to it
+            max_concurrency=5,
+            # A file too large for one invocation continues through the split queue,
+            # which Lambda's recursive-loop detection would stop after 16 rounds.
+            # Each continuation carries a cursor that only moves forward.
+            allow_recursive_loop=True,
+        )
+
+    @property
+    def worker(self) -> FunctionSettings:
+        return FunctionSettings(
+            name="Worker",
+            handler="claimbatch.handlers.worker.handler",
+            description="Looks each row of a chunk up in the claims API and records the results",
+            timeout=Duration.seconds(120),
+            memory_mb=self.worker_memory_mb,
+            batch_size=5,  # 5 chunks x rows_per_message rows per invocation
+            max_concurrency=self.worker_max_concurrency,
+        )
+
+    @property
+    def aggregator(self) -> FunctionSettings:
+        return FunctionSettings(
+            name="Aggregator",
+            handler="claimbatch.handlers.aggregator.handler",
+            description="Writes results/...results.csv and .summary.json for a finished job",
+            timeout=Duration.seconds(900),
+            memory_mb=self.aggregator_memory_mb,
+            batch_size=1,
+            max_concurrency=2,
+        )
+
+    @property
+    def split_queue(self) -> QueueSettings:
+        return QueueSettings(name="SplitQueue", max_receive_count=5)
+
+    @property
+    def rows_queue(self) -> QueueSettings:
+        return QueueSettings(name="RowsQueue", max_receive_count=self.max_row_receives + 2)
+
+    @property
+    def aggregate_queue(self) -> QueueSettings:
+        return QueueSettings(name="AggregateQueue", max_receive_count=5)
+
+    # -- from CDK context ---------------------------------------------------------
+
+    @classmethod
+    def from_context(cls, node: ContextReader) -> Settings:
+        """Context values arrive as strings from `-c key=value`, as JSON values from cdk.json."""
+        read = _ContextValues(node)
+        values: dict[str, Any] = {
+            "name_prefix": read.text("name_prefix"),
+            "architecture": read.text("architecture"),
+            "api_budget_rps": read.number("api_budget_rps"),
+            "api_latency_s": read.number("api_latency_s"),
+            "lookup_concurrency": read.integer("lookup_concurrency"),
+            "worker_max_concurrency_override": read.integer("worker_max_concurrency"),
+            "skip_dependency_install": read.flag("skip_dependency_install"),
+        }
+        return cls(**{key: value for key, value in values.items() if value is not None})
+
+
+class _ContextValues:
+    def __init__(self, node: ContextReader) -> None:
+        self._node = node
+
+    def _raw(self, key: str) -> Any:
+        return self._node.try_get_context(key)
+
+    def text(self, key: str) -> str | None:
+        value = self._raw(key)
+        return None if value is None else str(value)
+
+    def number(self, key: str) -> float | None:
+        value = self._raw(key)
+        if value is None:
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"context {key}={value!r} is not a number") from None
+
+    def integer(self, key: str) -> int | None:
+        value = self.number(key)
+        if value is None:
+            return None
+        if value != int(value):
+            raise ValueError(f"context {key}={value!r} is not a whole number")
+        return int(value)
+
+    def flag(self, key: str) -> bool | None:
+        value = self._raw(key)
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"true", "1", "yes"}:
+            return True
+        if text in {"false", "0", "no", ""}:
+            return False
+        raise ValueError(f"context {key}={value!r} is not true or false")

@@ -1,0 +1,98 @@
+"""The claimbatch stack: one construct per stage, wired together here."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.bundling import lambda_code
+from infra.constructs.aggregator import Aggregator
+from infra.constructs.alarm_topic import AlarmTopic
+from infra.constructs.encryption_key import EncryptionKey
+from infra.constructs.ingest_bucket import IngestBucket
+from infra.constructs.job_table import JobTable
+from infra.constructs.queues import MonitoredQueue
+from infra.constructs.splitter import Splitter
+from infra.constructs.workers import Workers
+from infra.parameters import ClaimsApiParameters
+from infra.settings import INBOX_PREFIX, RESULTS_PREFIX, FunctionSettings, QueueSettings, Settings
+
+
+class ClaimbatchStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            stack_name=settings.name_prefix,
+            description="claimbatch: bulk insurance claim-status lookups (S3 inbox -> SQS -> Lambda -> results)",
+        )
+        self.settings = settings
+        self.claims_api = ClaimsApiParameters.declare(self)
+
+        self.encryption = EncryptionKey(self, "Encryption", settings=settings)
+        key = self.encryption
+        self.alarms = AlarmTopic(self, "Alarms", key=key.key)
+
+        def monitored_queue(queue_settings: QueueSettings, consumer_settings: FunctionSettings) -> MonitoredQueue:
+            return MonitoredQueue(
+                self,
+                queue_settings.name,
+                settings=queue_settings,
+                visibility_timeout=consumer_settings.visibility_timeout,
+                key=key.key,
+                alarm_topic=self.alarms.topic,
+            )
+
+        self.split_queue = monitored_queue(settings.split_queue, settings.splitter)
+        self.rows_queue = monitored_queue(settings.rows_queue, settings.worker)
+        self.aggregate_queue = monitored_queue(settings.aggregate_queue, settings.aggregator)
+        self.queues = (self.split_queue, self.rows_queue, self.aggregate_queue)
+
+        self.jobs = JobTable(self, "Jobs", key=key.key)
+        self.ingest = IngestBucket(self, "Ingest", settings=settings, key=key.key, split_queue=self.split_queue)
+
+        code = lambda_code(settings)  # one asset, bundled once, for every function
+        self.splitter = Splitter(
+            self,
+            "Splitter",
+            settings=settings,
+            code=code,
+            key=key,
+            ingest=self.ingest,
+            table=self.jobs,
+            split_queue=self.split_queue,
+            rows_queue=self.rows_queue,
+            aggregate_queue=self.aggregate_queue,
+        )
+        self.workers = Workers(
+            self,
+            "Workers",
+            settings=settings,
+            code=code,
+            key=key,
+            table=self.jobs,
+            rows_queue=self.rows_queue,
+            aggregate_queue=self.aggregate_queue,
+            claims_api=self.claims_api,
+        )
+        self.aggregator = Aggregator(
+            self,
+            "Aggregator",
+            settings=settings,
+            code=code,
+            key=key,
+            ingest=self.ingest,
+            table=self.jobs,
+            aggregate_queue=self.aggregate_queue,
+        )
+        self.functions = (self.splitter.handler, self.workers.handler, self.aggregator.handler)
+
+        bucket = self.ingest.bucket.bucket_name
+        CfnOutput(self, "IngestBucketName", value=bucket, description="The bucket of inbox/ and results/")
+        CfnOutput(self, "InboxUri", value=f"s3://{bucket}/{INBOX_PREFIX}", description="Drop CSV files here")
+        CfnOutput(self, "ResultsUri", value=f"s3://{bucket}/{RESULTS_PREFIX}", description="Results appear here")
+        CfnOutput(self, "JobTableName", value=self.jobs.table.table_name)
+        CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn, description="Subscribe to get alarms")
+        CfnOutput(
+            self, "KeyArn", value=key.key.key_arn, description="The stack's KMS key (may also encrypt the API secret)"
+        )

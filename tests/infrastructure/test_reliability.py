@@ -1,0 +1,214 @@
+"""Reliability settings of the synthesized template: queues, event sources, functions, logs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from tests.infrastructure.conftest import Synthesized
+
+
+def _ref(value: Any) -> str:
+    """The logical id a Ref / Fn::GetAtt points at."""
+    if "Ref" in value:
+        return value["Ref"]
+    return value["Fn::GetAtt"][0]
+
+
+def _consumers(synthesized: Synthesized) -> dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """queue logical id -> (queue, event source mapping, function) for every SQS trigger."""
+    found = {}
+    for mapping in synthesized.of_type("AWS::Lambda::EventSourceMapping").values():
+        properties = mapping["Properties"]
+        queue_id = _ref(properties["EventSourceArn"])
+        function = synthesized.resources[_ref(properties["FunctionName"])]
+        found[queue_id] = (synthesized.resources[queue_id], properties, function)
+    return found
+
+
+def test_every_work_queue_has_a_dead_letter_queue_after_at_least_five_receives(synthesized: Synthesized) -> None:
+    queues = synthesized.of_type("AWS::SQS::Queue")
+    work_queues = {name: q for name, q in queues.items() if "RedrivePolicy" in q["Properties"]}
+    dead_letter_queues = {_ref(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]) for q in work_queues.values()}
+
+    assert len(work_queues) == 3  # split, rows, aggregate
+    assert dead_letter_queues == set(queues) - set(work_queues), "every other queue is somebody's DLQ"
+    for name, queue in work_queues.items():
+        assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 5, name
+
+
+def test_the_rows_queue_gives_the_worker_its_row_retries_before_dead_lettering(synthesized: Synthesized) -> None:
+    rows_queue = synthesized.resources[synthesized.logical_id(synthesized.stack.rows_queue.queue)]
+    worker = synthesized.resources[synthesized.logical_id(synthesized.stack.workers.handler.function)]
+    max_row_receives = int(worker["Properties"]["Environment"]["Variables"]["MAX_ROW_RECEIVES"])
+
+    assert rows_queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] > max_row_receives
+
+
+def test_an_alarm_watches_the_depth_of_every_dead_letter_queue_and_notifies_the_topic(
+    synthesized: Synthesized,
+) -> None:
+    dead_letter_queues = {
+        _ref(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+        for q in synthesized.of_type("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in q["Properties"]
+    }
+    topic_id = synthesized.logical_id(synthesized.stack.alarms.topic)
+    watched = set()
+    for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values():
+        properties = alarm["Properties"]
+        assert properties["Namespace"] == "AWS/SQS"
+        assert properties["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert properties["Threshold"] == 1
+        assert [_ref(action) for action in properties["AlarmActions"]] == [topic_id]
+        (dimension,) = properties["Dimensions"]
+        watched.add(_ref(dimension["Value"]))
+
+    assert watched == dead_letter_queues
+
+
+def test_visibility_timeouts_are_at_least_six_times_the_consumers_timeout(synthesized: Synthesized) -> None:
+    consumers = _consumers(synthesized)
+
+    assert len(consumers) == 3
+    for queue_id, (queue, _, function) in consumers.items():
+        assert queue["Properties"]["VisibilityTimeout"] >= 6 * function["Properties"]["Timeout"], queue_id
+
+
+def test_event_sources_report_partial_batch_failures_with_explicit_batch_and_concurrency(
+    synthesized: Synthesized,
+) -> None:
+    stack, settings = synthesized.stack, synthesized.settings
+    expected = {
+        synthesized.logical_id(stack.split_queue.queue): settings.splitter,
+        synthesized.logical_id(stack.rows_queue.queue): settings.worker,
+        synthesized.logical_id(stack.aggregate_queue.queue): settings.aggregator,
+    }
+
+    for queue_id, (_, mapping, function) in _consumers(synthesized).items():
+        wanted = expected[queue_id]
+        assert function["Properties"]["Handler"] == wanted.handler
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BatchSize"] == wanted.batch_size
+        assert mapping["ScalingConfig"] == {"MaximumConcurrency": wanted.max_concurrency}
+
+
+def test_the_workers_concurrency_is_the_one_derived_from_the_api_budget(synthesized: Synthesized) -> None:
+    settings = synthesized.settings
+    in_flight = settings.api_budget_rps * settings.api_latency_s
+    budget_workers = max(2, math.ceil(in_flight / settings.lookup_concurrency))
+
+    synthesized.template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionName": {"Ref": synthesized.logical_id(synthesized.stack.workers.handler.function)},
+            "ScalingConfig": {"MaximumConcurrency": budget_workers},
+        },
+    )
+
+
+def test_functions_have_explicit_timeout_memory_runtime_architecture_and_tracing(synthesized: Synthesized) -> None:
+    settings = synthesized.settings
+    for handler, wanted in (
+        (synthesized.stack.splitter.handler, settings.splitter),
+        (synthesized.stack.workers.handler, settings.worker),
+        (synthesized.stack.aggregator.handler, settings.aggregator),
+    ):
+        properties = synthesized.resources[synthesized.logical_id(handler.function)]["Properties"]
+        assert properties["Timeout"] == wanted.timeout.to_seconds()
+        assert properties["MemorySize"] == wanted.memory_mb
+        assert properties["Runtime"] == "python3.13"
+        assert properties["Architectures"] == ["arm64"]
+        assert properties["TracingConfig"] == {"Mode": "Active"}
+    assert settings.splitter.timeout.to_seconds() == 900
+    assert settings.aggregator.timeout.to_seconds() == 900
+
+
+def test_only_the_splitter_may_loop_through_its_own_queue(synthesized: Synthesized) -> None:
+    loops = {
+        properties["Properties"]["Handler"]: properties["Properties"]["RecursiveLoop"]
+        for properties in synthesized.of_type("AWS::Lambda::Function").values()
+    }
+
+    assert loops == {
+        "claimbatch.handlers.splitter.handler": "Allow",
+        "claimbatch.handlers.worker.handler": "Terminate",
+        "claimbatch.handlers.aggregator.handler": "Terminate",
+    }
+
+
+def test_each_function_logs_to_its_own_encrypted_log_group_with_retention(synthesized: Synthesized) -> None:
+    log_groups = synthesized.of_type("AWS::Logs::LogGroup")
+    key_id = synthesized.logical_id(synthesized.stack.encryption.key)
+    used = set()
+    for function in synthesized.of_type("AWS::Lambda::Function").values():
+        log_group_id = _ref(function["Properties"]["LoggingConfig"]["LogGroup"])
+        used.add(log_group_id)
+        properties = log_groups[log_group_id]["Properties"]
+        assert properties["RetentionInDays"] == 365
+        assert _ref(properties["KmsKeyId"]) == key_id
+        assert properties["LogGroupName"].startswith("/claimbatch/lambda/")
+
+    assert used == set(log_groups), "one log group per function, none unused"
+
+
+def test_only_new_objects_under_inbox_are_announced_to_the_split_queue(synthesized: Synthesized) -> None:
+    synthesized.template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "NotificationConfiguration": {
+                "QueueConfigurations": [
+                    {
+                        "Event": "s3:ObjectCreated:*",
+                        "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "inbox/"}]}},
+                        "Queue": {"Fn::GetAtt": [synthesized.logical_id(synthesized.stack.split_queue.queue), "Arn"]},
+                    }
+                ]
+            }
+        },
+    )
+    notifying = [
+        bucket
+        for bucket in synthesized.of_type("AWS::S3::Bucket").values()
+        if "NotificationConfiguration" in bucket["Properties"]
+    ]
+    assert len(notifying) == 1
+    configuration = notifying[0]["Properties"]["NotificationConfiguration"]
+    assert set(configuration) == {"QueueConfigurations"}, "no Lambda or topic notifications besides"
+
+
+def test_the_bucket_waits_for_the_queue_policy_that_lets_s3_deliver(synthesized: Synthesized) -> None:
+    # S3 checks a notification's destination when the configuration is set.
+    bucket = synthesized.resources[synthesized.logical_id(synthesized.stack.ingest.bucket)]
+    (policy_id,) = bucket["DependsOn"]
+    policy = synthesized.resources[policy_id]["Properties"]
+    split_queue_id = synthesized.logical_id(synthesized.stack.split_queue.queue)
+    (from_s3,) = [
+        s for s in policy["PolicyDocument"]["Statement"] if s.get("Principal") == {"Service": "s3.amazonaws.com"}
+    ]
+
+    assert policy["Queues"] == [{"Ref": split_queue_id}]
+    assert from_s3["Effect"] == "Allow"
+    assert from_s3["Action"] == "sqs:SendMessage"
+    assert from_s3["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    # The condition names this bucket by its (fixed) name: arn:<partition>:s3:::<bucket name>
+    source_arn = from_s3["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Join"][1]
+    bucket_name = bucket["Properties"]["BucketName"]["Fn::Join"][1]
+    assert source_arn[:2] == ["arn:", {"Ref": "AWS::Partition"}]
+    assert [source_arn[2].removeprefix(":s3:::"), *source_arn[3:]] == bucket_name
+
+
+def test_no_custom_resource_or_helper_function_is_deployed(synthesized: Synthesized) -> None:
+    types = {resource["Type"] for resource in synthesized.resources.values()}
+
+    assert not [t for t in types if t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"]
+    assert len(synthesized.of_type("AWS::Lambda::Function")) == 3
+
+
+def test_the_three_functions_share_one_code_asset(synthesized: Synthesized) -> None:
+    keys = {
+        function["Properties"]["Code"]["S3Key"] for function in synthesized.of_type("AWS::Lambda::Function").values()
+    }
+
+    assert len(keys) == 1
