@@ -107,10 +107,13 @@ class Settings:
     rows_per_message: int = 100
     max_rows_per_file: int = 1_000_000
     max_bytes_per_file: int = 1 << 30
-    # The worker writes a row as failed once its message has been received this
-    # many times; the rows queue's maxReceiveCount stays above it, so a row is
-    # failed by the worker (and counted) before its message could reach the DLQ.
-    max_row_receives: int = 4
+    # The worker defers a row whose lookup failed transiently (the message comes
+    # back after a growing delay) until it has been received this many times or
+    # the patience has run out; then it writes the row as failed. The rows
+    # queue's maxReceiveCount stays above it, so a row is failed by the worker
+    # (and counted) before its message could reach the dead-letter queue.
+    max_row_receives: int = 10
+    row_patience_s: int = 900
 
     log_level: str = "INFO"
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
@@ -168,6 +171,11 @@ class Settings:
         in_flight = self.api_budget_rps * self.api_latency_s
         workers = math.ceil(in_flight / self.lookup_concurrency)
         return max(MIN_EVENT_SOURCE_CONCURRENCY, min(MAX_EVENT_SOURCE_CONCURRENCY, workers))
+
+    @property
+    def api_rps_per_worker(self) -> float:
+        """Each worker's share of the request budget, so that all of them together keep to it."""
+        return self.api_budget_rps / self.worker_max_concurrency
 
     @property
     def ingest_bucket_name(self) -> str:

@@ -46,6 +46,8 @@ class Workers(Construct):
             key=key,
             environment={
                 "TABLE_NAME": table.table.table_name,
+                # Deferred chunks go back to the rows queue with a growing delay.
+                "ROWS_QUEUE_URL": rows_queue.queue.queue_url,
                 "AGGREGATE_QUEUE_URL": aggregate_queue.queue.queue_url,
                 "CLAIMS_API_BASE_URL": claims_api.base_url.value_as_string,
                 # The ARN only: the credentials are read from Secrets Manager at run time.
@@ -53,10 +55,14 @@ class Workers(Construct):
                 "CLAIMS_PROVIDER_TIN": claims_api.provider_tin.value_as_string,
                 "CLAIMS_PAYER_ID": claims_api.payer_id.value_as_string,
                 "LOOKUP_CONCURRENCY": str(settings.lookup_concurrency),
+                "API_RPS_PER_WORKER": f"{settings.api_rps_per_worker:.6g}",
                 "MAX_ROW_RECEIVES": str(settings.max_row_receives),
+                "ROW_PATIENCE_S": str(settings.row_patience_s),
             },
         )
-        # MaximumConcurrency comes from the API's request budget (Settings.worker_max_concurrency).
+        # MaximumConcurrency comes from the API's request budget (Settings.worker_max_concurrency),
+        # and each worker paces its lookups to its share of it (API_RPS_PER_WORKER).
+        # Consuming includes sqs:ChangeMessageVisibility, with which chunks are deferred.
         self.event_source = self.handler.consume(rows_queue)
         self.handler.allow(
             table.access_statement(*TABLE_ACTIONS),

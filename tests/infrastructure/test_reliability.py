@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
+
 from tests.infrastructure.conftest import Synthesized
 
 
@@ -92,6 +94,14 @@ def test_event_sources_report_partial_batch_failures_with_explicit_batch_and_con
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["BatchSize"] == wanted.batch_size
         assert mapping["ScalingConfig"] == {"MaximumConcurrency": wanted.max_concurrency}
+
+
+def test_the_workers_together_keep_to_the_api_budget(synthesized: Synthesized) -> None:
+    settings = synthesized.settings
+    worker = synthesized.resources[synthesized.logical_id(synthesized.stack.workers.handler.function)]
+    per_worker = float(worker["Properties"]["Environment"]["Variables"]["API_RPS_PER_WORKER"])
+
+    assert per_worker * settings.worker.max_concurrency == pytest.approx(settings.api_budget_rps)
 
 
 def test_the_workers_concurrency_is_the_one_derived_from_the_api_budget(synthesized: Synthesized) -> None:

@@ -369,7 +369,15 @@ def test_environment_values_are_references_or_plain_settings(synthesized: Synthe
             else:
                 assert set(value) <= {"Ref", "Fn::GetAtt"}, name
 
-    assert {v for v in literals if not v.isdigit()} <= {"claimbatch", "INFO", "false"}
+    assert {v for v in literals if not _is_number(v)} <= {"claimbatch", "INFO", "false"}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def test_the_api_parameters_are_validated_at_deploy_time(synthesized: Synthesized) -> None:
