@@ -44,8 +44,19 @@ class AwsPipeline:
             TableName=TABLE,
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
             AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": name, "AttributeType": "S"}
+                for name in ("pk", "sk", "active_pk", "active_sk", "tenant_pk", "tenant_sk")
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": index,
+                    "KeySchema": [
+                        {"AttributeName": f"{prefix}_pk", "KeyType": "HASH"},
+                        {"AttributeName": f"{prefix}_sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "KEYS_ONLY" if prefix == "active" else "ALL"},
+                }
+                for index, prefix in (("active-jobs", "active"), ("tenant-jobs", "tenant"))
             ],
             BillingMode="PAY_PER_REQUEST",
         )

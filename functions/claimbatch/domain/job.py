@@ -92,10 +92,13 @@ class OutcomeTally(BaseModel):
     def of(cls, results: Iterable[ResultRow]) -> OutcomeTally:
         tally = cls()
         for result in results:
-            tally.done += 1
-            field = result.outcome.value
-            setattr(tally, field, getattr(tally, field) + 1)
+            tally.add(result)
         return tally
+
+    def add(self, result: ResultRow) -> None:
+        self.done += 1
+        field = result.outcome.value
+        setattr(self, field, getattr(self, field) + 1)
 
     def increments(self) -> dict[str, int]:
         return {name: value for name, value in self.model_dump().items() if value}
@@ -110,8 +113,14 @@ class Job(BaseModel):
     created_at: datetime = Field(default_factory=utc_now)
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    updated_at: datetime | None = None  # last state change or counted chunk: the sweeper's progress signal
+    redrives: int = 0  # times the sweeper split the job again after it stalled
     results_key: str
     summary_key: str
+
+    @property
+    def tenant(self) -> str:
+        return tenant_of(self.source.key)
 
 
 def job_id_for(source: SourceObject) -> str:
@@ -131,6 +140,15 @@ def output_keys(input_key: str) -> tuple[str, str]:
     relative = input_key[len(INBOX_PREFIX) :] if input_key.startswith(INBOX_PREFIX) else input_key
     stem = relative[: -len(".csv")] if relative.lower().endswith(".csv") else relative
     return RESULTS_PREFIX + stem + RESULTS_SUFFIX, RESULTS_PREFIX + stem + SUMMARY_SUFFIX
+
+
+DEFAULT_TENANT = "default"
+
+
+def tenant_of(key: str) -> str:
+    """inbox/<tenant>/… belongs to that tenant; a file straight in inbox/ to the default one."""
+    parts = key[len(INBOX_PREFIX) :].split("/") if key.startswith(INBOX_PREFIX) else []
+    return parts[0] if len(parts) > 1 and parts[0] else DEFAULT_TENANT
 
 
 def new_job(source: SourceObject) -> Job:

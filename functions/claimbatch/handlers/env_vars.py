@@ -72,6 +72,13 @@ class AggregatorEnv(TableEnv):
     pass
 
 
+class SignalsEnv(TableEnv, SplitQueueEnv, AggregateQueueEnv):
+    """The dead-letter and sweeper functions: they only re-drive and signal."""
+
+    stall_after_s: PositiveFloat = Field(default=1800.0, alias="STALL_AFTER_S")
+    max_redrives: PositiveInt = Field(default=2, alias="MAX_REDRIVES")
+
+
 @cache
 def splitter_env() -> SplitterEnv:
     return SplitterEnv.from_environ()
@@ -85,3 +92,8 @@ def worker_env() -> WorkerEnv:
 @cache
 def aggregator_env() -> AggregatorEnv:
     return AggregatorEnv.from_environ()
+
+
+@cache
+def signals_env() -> SignalsEnv:
+    return SignalsEnv.from_environ()

@@ -5,6 +5,7 @@ life (tests call `reset()` between cases)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from functools import cache
 
 from claimbatch.adapters.aws.boto_clients import aws_client
@@ -19,6 +20,7 @@ from claimbatch.handlers import env_vars
 from claimbatch.logic.aggregate_results import AggregateDeps
 from claimbatch.logic.process_chunk import WorkerDeps
 from claimbatch.logic.split_file import SplitDeps, SplitSettings
+from claimbatch.logic.sweep_jobs import SweepSettings
 
 
 @cache
@@ -50,6 +52,23 @@ def splitter_deps() -> SplitDeps:
 def aggregator_deps() -> AggregateDeps:
     env = env_vars.aggregator_env()
     return AggregateDeps(store=job_store(env.table_name), objects=S3ObjectStore(aws_client("s3")))
+
+
+def _signals_store() -> tuple[DynamoJobStore, SqsStageSignals]:
+    env = env_vars.signals_env()
+    return job_store(env.table_name), SqsStageSignals(_sender(), env.aggregate_queue_url, env.split_queue_url)
+
+
+@cache
+def dead_letter_deps() -> tuple[DynamoJobStore, SqsStageSignals]:
+    return _signals_store()
+
+
+@cache
+def sweeper_deps() -> tuple[DynamoJobStore, SqsStageSignals, SweepSettings]:
+    env = env_vars.signals_env()
+    store, signals = _signals_store()
+    return store, signals, SweepSettings(stall_after=timedelta(seconds=env.stall_after_s), max_redrives=env.max_redrives)
 
 
 # The worker's HTTP client holds a connection pool bound to an event loop. In
@@ -92,10 +111,13 @@ def reset() -> None:
         job_store,
         splitter_deps,
         aggregator_deps,
+        dead_letter_deps,
+        sweeper_deps,
         aws_client,
         env_vars.splitter_env,
         env_vars.worker_env,
         env_vars.aggregator_env,
+        env_vars.signals_env,
     ):
         cached.cache_clear()
     _workers.clear()

@@ -3,9 +3,11 @@ mark the job COMPLETED. Idempotent: run twice, it writes the same files."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from claimbatch.domain.job import JobState, utc_now
+from claimbatch.domain.job import JobCounts, JobState, OutcomeTally, utc_now
+from claimbatch.domain.result_row import ResultRow
 from claimbatch.domain.results_order import one_result_per_row
 from claimbatch.domain.results_writer import iter_results_csv
 from claimbatch.domain.summary import summary_json_bytes
@@ -47,11 +49,21 @@ def aggregate_job(job_id: str, deps: AggregateDeps) -> JobState | None:
         return job.state
 
     total = job.counts.total or 0
-    rows = one_result_per_row(store.iter_results(job_id), total, _log_missing(job_id))
-    objects.write_stream(bucket, job.results_key, iter_results_csv(rows), CSV_CONTENT_TYPE)
+    tally = OutcomeTally()
 
+    def counted(rows: Iterable[ResultRow]) -> Iterator[ResultRow]:
+        for result in rows:
+            tally.add(result)
+            yield result
+
+    rows = one_result_per_row(store.iter_results(job_id), total, _log_missing(job_id))
+    objects.write_stream(bucket, job.results_key, iter_results_csv(counted(rows)), CSV_CONTENT_TYPE)
+
+    # The summary counts what the file holds, so a job the sweeper had to finish
+    # reports its missing rows as failed.
     completed_at = utc_now()
-    finished = job.model_copy(update={"state": JobState.COMPLETED, "completed_at": completed_at})
+    counts = JobCounts(total=total, **tally.model_dump())
+    finished = job.model_copy(update={"state": JobState.COMPLETED, "completed_at": completed_at, "counts": counts})
     location = objects.location(bucket, job.results_key)
     objects.write_stream(bucket, job.summary_key, [summary_json_bytes(finished, location)], JSON_CONTENT_TYPE)
     store.transition(job_id, [JobState.AGGREGATING], JobState.COMPLETED, at=completed_at)

@@ -64,6 +64,20 @@ class JobStore(Protocol):
         """PROCESSING → AGGREGATING when every row is done; True for exactly one caller."""
         ...
 
+    def list_active_jobs(self) -> list[Job]:
+        """Every job not yet in a terminal state (for the sweeper)."""
+        ...
+
+    def reopen_split(self, job_id: str) -> bool:
+        """Split an unfinished job again from its first row (queued chunks were lost or
+        stalled). Chunk ids and stored results make the second pass idempotent."""
+        ...
+
+    def force_aggregation(self, job_id: str) -> bool:
+        """Last resort for a job that stopped making progress: SPLITTING/PROCESSING →
+        AGGREGATING; the rows without a result become failed, retryable lines."""
+        ...
+
     def iter_results(self, job_id: str) -> Iterator[ResultRow]:
         """Every stored result of the job, in row order, streaming."""
         ...

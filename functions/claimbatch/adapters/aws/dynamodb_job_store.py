@@ -7,6 +7,10 @@
 Row items are spread over shards of 1,000 rows so that a large job's writes do
 not all land on one partition; a query per shard, in shard order, reads the
 rows back in input order.
+
+Two sparse global secondary indexes hold job items only:
+  active-jobs   active_pk="ACTIVE", active_sk=<created_at>#<job>   while the job is not terminal
+  tenant-jobs   tenant_pk=<tenant>,  tenant_sk=<created_at>#<job>  every job, newest first per tenant
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ ROWS_PER_SHARD = 1_000
 BATCH_WRITE_LIMIT = 25
 COUNTER_FIELDS = ("done", "succeeded", "not_found", "invalid", "failed", "cancelled")
 ACCEPTING_ROWS = (JobState.SPLITTING, JobState.PROCESSING)
+ACTIVE_INDEX = "active-jobs"
+TENANT_INDEX = "tenant-jobs"
+ACTIVE = "ACTIVE"
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -70,7 +77,12 @@ class DynamoJobStore:
             "created_at": job.created_at.isoformat(),
             "results_key": job.results_key,
             "summary_key": job.summary_key,
+            "updated_at": job.created_at.isoformat(),
             "rows_split": 0,
+            "active_pk": ACTIVE,
+            "active_sk": f"{job.created_at.isoformat()}#{job.job_id}",
+            "tenant_pk": job.tenant,
+            "tenant_sk": f"{job.created_at.isoformat()}#{job.job_id}",
             **{name: 0 for name in COUNTER_FIELDS},
         }
         try:
@@ -104,6 +116,8 @@ class DynamoJobStore:
             created_at=datetime.fromisoformat(item["created_at"]),
             started_at=datetime.fromisoformat(item["started_at"]) if item.get("started_at") else None,
             completed_at=datetime.fromisoformat(item["completed_at"]) if item.get("completed_at") else None,
+            updated_at=datetime.fromisoformat(item["updated_at"]) if item.get("updated_at") else None,
+            redrives=int(item.get("redrives", 0)),
             results_key=item["results_key"],
             summary_key=item["summary_key"],
         )
@@ -136,9 +150,9 @@ class DynamoJobStore:
         at: datetime | None = None,
     ) -> bool:
         sources = list(from_states)
-        values: dict[str, Any] = {":to": to_state.value}
+        values: dict[str, Any] = {":to": to_state.value, ":now": utc_now().isoformat()}
         values.update({f":from{i}": state.value for i, state in enumerate(sources)})
-        sets = ["#state = :to"]
+        sets = ["#state = :to", "updated_at = :now"]
         if error is not None:
             sets.append("#error = :error")
             values[":error"] = error
@@ -148,12 +162,14 @@ class DynamoJobStore:
             values[":at"] = at.isoformat()
         condition = "#state IN (" + ", ".join(f":from{i}" for i in range(len(sources))) + ")"
         names = {"#state": "state", **({"#error": "error"} if error is not None else {})}
-        return self._conditional_update(job_id, "SET " + ", ".join(sets), condition, names, values)
+        update = "SET " + ", ".join(sets) + (" REMOVE active_pk" if to_state.is_terminal else "")
+        return self._conditional_update(job_id, update, condition, names, values)
 
     def claim_split(self, job_id: str, now: float, lease_until: float) -> bool:
         return self._conditional_update(
             job_id,
-            "SET #state = :splitting, started_at = if_not_exists(started_at, :started), split_lease_until = :until",
+            "SET #state = :splitting, started_at = if_not_exists(started_at, :started), updated_at = :started,"
+            " split_lease_until = :until",
             "#state IN (:received, :splitting) AND (attribute_not_exists(split_lease_until) OR split_lease_until < :now)",
             {"#state": "state"},
             {
@@ -169,8 +185,10 @@ class DynamoJobStore:
         self._ddb.update_item(
             TableName=self._table,
             Key=_to_item({"pk": job_pk(job_id), "sk": "JOB"}),
-            UpdateExpression="SET rows_split = :rows, split_lease_until = :until",
-            ExpressionAttributeValues=_to_item({":rows": rows_split, ":until": _decimal(lease_until)}),
+            UpdateExpression="SET rows_split = :rows, split_lease_until = :until, updated_at = :now",
+            ExpressionAttributeValues=_to_item(
+                {":rows": rows_split, ":until": _decimal(lease_until), ":now": utc_now().isoformat()}
+            ),
         )
 
     def split_cursor(self, job_id: str) -> int:
@@ -180,11 +198,63 @@ class DynamoJobStore:
     def finish_split(self, job_id: str, total: int) -> bool:
         return self._conditional_update(
             job_id,
-            "SET #total = :total, #state = :processing REMOVE split_lease_until",
+            "SET #total = :total, #state = :processing, updated_at = :now REMOVE split_lease_until",
             "#state = :splitting",
             {"#state": "state", "#total": "total"},
-            {":total": total, ":processing": JobState.PROCESSING.value, ":splitting": JobState.SPLITTING.value},
+            {
+                ":total": total,
+                ":processing": JobState.PROCESSING.value,
+                ":splitting": JobState.SPLITTING.value,
+                ":now": utc_now().isoformat(),
+            },
         )
+
+    def reopen_split(self, job_id: str) -> bool:
+        return self._conditional_update(
+            job_id,
+            "SET #state = :splitting, rows_split = :zero, updated_at = :now REMOVE split_lease_until"
+            " ADD redrives :one",
+            "#state IN (:received, :splitting, :processing)",
+            {"#state": "state"},
+            {
+                ":splitting": JobState.SPLITTING.value,
+                ":received": JobState.RECEIVED.value,
+                ":processing": JobState.PROCESSING.value,
+                ":zero": 0,
+                ":one": 1,
+                ":now": utc_now().isoformat(),
+            },
+        )
+
+    def force_aggregation(self, job_id: str) -> bool:
+        return self._conditional_update(
+            job_id,
+            "SET #state = :aggregating, updated_at = :now",
+            "#state IN (:splitting, :processing)",
+            {"#state": "state"},
+            {
+                ":aggregating": JobState.AGGREGATING.value,
+                ":splitting": JobState.SPLITTING.value,
+                ":processing": JobState.PROCESSING.value,
+                ":now": utc_now().isoformat(),
+            },
+        )
+
+    def list_active_jobs(self) -> list[Job]:
+        jobs = []
+        paginator = self._ddb.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            IndexName=ACTIVE_INDEX,
+            KeyConditionExpression="active_pk = :active",
+            ExpressionAttributeValues=_to_item({":active": ACTIVE}),
+            ProjectionExpression="job_id",
+        ):
+            for item in page["Items"]:
+                job = self.get_job(_from_item(item)["job_id"])
+                if job is not None and not job.state.is_terminal:
+                    jobs.append(job)
+        return jobs
 
     def try_begin_aggregation(self, job_id: str) -> bool:
         return self._conditional_update(
@@ -205,7 +275,8 @@ class DynamoJobStore:
         names = {f"#c{i}": name for i, name in enumerate(increments)}
         values: dict[str, Any] = {f":c{i}": value for i, value in enumerate(increments.values())}
         values.update({":s0": ACCEPTING_ROWS[0].value, ":s1": ACCEPTING_ROWS[1].value})
-        add = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(increments)))
+        values[":now"] = utc_now().isoformat()
+        add = "SET updated_at = :now ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(increments)))
         transaction = [
             {
                 "Put": {

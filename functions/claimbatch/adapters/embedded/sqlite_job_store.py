@@ -33,10 +33,12 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at TEXT NOT NULL,
     started_at TEXT,
     completed_at TEXT,
+    updated_at TEXT,
     results_key TEXT NOT NULL,
     summary_key TEXT NOT NULL,
     rows_split INTEGER NOT NULL DEFAULT 0,
-    split_lease_until REAL NOT NULL DEFAULT 0
+    split_lease_until REAL NOT NULL DEFAULT 0,
+    redrives INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at);
 CREATE TABLE IF NOT EXISTS results (
@@ -87,12 +89,13 @@ class SqliteJobStore:
     def create_job(self, job: Job) -> bool:
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO jobs (job_id, state, source, created_at, results_key, summary_key)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO jobs (job_id, state, source, created_at, updated_at, results_key, summary_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.job_id,
                     job.state.value,
                     job.source.model_dump_json(),
+                    job.created_at.isoformat(),
                     job.created_at.isoformat(),
                     job.results_key,
                     job.summary_key,
@@ -122,7 +125,7 @@ class SqliteJobStore:
         at: datetime | None = None,
     ) -> bool:
         sources = [state.value for state in from_states]
-        sets, params = ["state = ?"], [to_state.value]
+        sets, params = ["state = ?", "updated_at = ?"], [to_state.value, utc_now().isoformat()]
         if error is not None:
             sets.append("error = ?")
             params.append(error)
@@ -135,12 +138,14 @@ class SqliteJobStore:
         )
 
     def claim_split(self, job_id: str, now: float, lease_until: float) -> bool:
+        stamp = utc_now().isoformat()
         return self._update(
-            "UPDATE jobs SET state = ?, started_at = COALESCE(started_at, ?), split_lease_until = ?"
+            "UPDATE jobs SET state = ?, started_at = COALESCE(started_at, ?), updated_at = ?, split_lease_until = ?"
             " WHERE job_id = ? AND state IN (?, ?) AND split_lease_until < ?",
             (
                 JobState.SPLITTING.value,
-                utc_now().isoformat(),
+                stamp,
+                stamp,
                 lease_until,
                 job_id,
                 JobState.RECEIVED.value,
@@ -150,7 +155,10 @@ class SqliteJobStore:
         )
 
     def save_split_cursor(self, job_id: str, rows_split: int, lease_until: float) -> None:
-        self._update("UPDATE jobs SET rows_split = ?, split_lease_until = ? WHERE job_id = ?", (rows_split, lease_until, job_id))
+        self._update(
+            "UPDATE jobs SET rows_split = ?, split_lease_until = ?, updated_at = ? WHERE job_id = ?",
+            (rows_split, lease_until, utc_now().isoformat(), job_id),
+        )
 
     def split_cursor(self, job_id: str) -> int:
         with self._lock:
@@ -159,23 +167,39 @@ class SqliteJobStore:
 
     def finish_split(self, job_id: str, total: int) -> bool:
         return self._update(
-            "UPDATE jobs SET total = ?, state = ?, split_lease_until = 0 WHERE job_id = ? AND state = ?",
-            (total, JobState.PROCESSING.value, job_id, JobState.SPLITTING.value),
+            "UPDATE jobs SET total = ?, state = ?, split_lease_until = 0, updated_at = ? WHERE job_id = ? AND state = ?",
+            (total, JobState.PROCESSING.value, utc_now().isoformat(), job_id, JobState.SPLITTING.value),
         )
 
     def reopen_split(self, job_id: str) -> bool:
-        """After a restart the in-memory queue is gone: split an unfinished job again
-        from its first row. Chunk ids and stored results make that idempotent."""
         return self._update(
-            "UPDATE jobs SET state = ?, rows_split = 0, split_lease_until = 0 WHERE job_id = ? AND state IN (?, ?, ?)",
-            (JobState.SPLITTING.value, job_id, JobState.RECEIVED.value, JobState.SPLITTING.value, JobState.PROCESSING.value),
+            "UPDATE jobs SET state = ?, rows_split = 0, split_lease_until = 0, updated_at = ?, redrives = redrives + 1"
+            " WHERE job_id = ? AND state IN (?, ?, ?)",
+            (
+                JobState.SPLITTING.value,
+                utc_now().isoformat(),
+                job_id,
+                JobState.RECEIVED.value,
+                JobState.SPLITTING.value,
+                JobState.PROCESSING.value,
+            ),
+        )
+
+    def force_aggregation(self, job_id: str) -> bool:
+        return self._update(
+            "UPDATE jobs SET state = ?, updated_at = ? WHERE job_id = ? AND state IN (?, ?)",
+            (JobState.AGGREGATING.value, utc_now().isoformat(), job_id, *ACCEPTING_ROWS),
         )
 
     def try_begin_aggregation(self, job_id: str) -> bool:
         return self._update(
-            "UPDATE jobs SET state = ? WHERE job_id = ? AND state = ? AND total IS NOT NULL AND done = total",
-            (JobState.AGGREGATING.value, job_id, JobState.PROCESSING.value),
+            "UPDATE jobs SET state = ?, updated_at = ?"
+            " WHERE job_id = ? AND state = ? AND total IS NOT NULL AND done = total",
+            (JobState.AGGREGATING.value, utc_now().isoformat(), job_id, JobState.PROCESSING.value),
         )
+
+    def list_active_jobs(self) -> list[Job]:
+        return self.list_jobs([state for state in JobState if not state.is_terminal])
 
     # -- counting and results ---------------------------------------------------------
 
@@ -195,7 +219,10 @@ class SqliteJobStore:
             if marked.rowcount != 1:
                 return False
             sets = ", ".join(f"{name} = {name} + ?" for name in increments)
-            db.execute(f"UPDATE jobs SET {sets} WHERE job_id = ?", (*increments.values(), job_id))
+            db.execute(
+                f"UPDATE jobs SET {sets}, updated_at = ? WHERE job_id = ?",
+                (*increments.values(), utc_now().isoformat(), job_id),
+            )
             return True
 
     def put_results(self, job_id: str, results: Sequence[ResultRow]) -> None:
@@ -252,6 +279,8 @@ def _job_of(row: sqlite3.Row) -> Job:
         created_at=datetime.fromisoformat(row["created_at"]),
         started_at=datetime.fromisoformat(row["started_at"]) if row["started_at"] else None,
         completed_at=datetime.fromisoformat(row["completed_at"]) if row["completed_at"] else None,
+        updated_at=datetime.fromisoformat(row["updated_at"]) if row["updated_at"] else None,
+        redrives=row["redrives"],
         results_key=row["results_key"],
         summary_key=row["summary_key"],
     )
