@@ -20,7 +20,7 @@ from urllib.parse import quote_plus
 import boto3
 
 from claimbatch.domain.job import Job, job_id_for, SourceObject
-from claimbatch.handlers import aggregator, splitter, wiring, worker
+from claimbatch.handlers import aggregator, dead_letters, splitter, sweeper, wiring, worker
 from tests.support.lambda_context import FakeLambdaContext
 
 EVENTS = Path(__file__).parent.parent / "events"
@@ -60,7 +60,10 @@ class AwsPipeline:
             ],
             BillingMode="PAY_PER_REQUEST",
         )
-        self.queues = {name: self.sqs.create_queue(QueueName=f"claimbatch-{name}")["QueueUrl"] for name in ("split", "rows", "aggregate")}
+        self.queues = {
+            name: self.sqs.create_queue(QueueName=f"claimbatch-{name}")["QueueUrl"]
+            for name in ("split", "rows", "aggregate", "rows-dlq")
+        }
         secret = boto3.client("secretsmanager").create_secret(
             Name=SECRET_NAME, SecretString=json.dumps({"client_id": "demo-client", "client_secret": "demo-secret"})
         )
@@ -82,6 +85,7 @@ class AwsPipeline:
             "split": splitter.handler,
             "rows": worker.handler,
             "aggregate": aggregator.handler,
+            "rows-dlq": dead_letters.handler,
         }
         self.remaining_ms = 900_000
         self.invocations = {name: 0 for name in self.queues}
@@ -160,6 +164,15 @@ class AwsPipeline:
                 self.sqs.delete_message(QueueUrl=self.queues[queue], ReceiptHandle=message["ReceiptHandle"])
         return failed
 
+    def sweep(self) -> dict[str, list[str]]:
+        """Run the scheduled sweeper once."""
+        return sweeper.handler({"source": "aws.events", "detail-type": "Scheduled Event"}, FakeLambdaContext())
+
+    def dead_letter(self, message: dict[str, Any]) -> None:
+        """Move a received rows message to the dead-letter queue, as SQS does past maxReceiveCount."""
+        self.sqs.send_message(QueueUrl=self.queues["rows-dlq"], MessageBody=message["Body"])
+        self.sqs.delete_message(QueueUrl=self.queues["rows"], ReceiptHandle=message["ReceiptHandle"])
+
     def step(self, queue: str, max_messages: int = 10) -> bool:
         messages = self.receive(queue, max_messages)
         if messages:
@@ -169,7 +182,7 @@ class AwsPipeline:
     def run_until_idle(self, max_rounds: int = 10_000) -> None:
         for _ in range(max_rounds):
             busy = False
-            for queue in ("split", "rows", "aggregate"):
+            for queue in ("split", "rows", "rows-dlq", "aggregate"):
                 busy = self.step(queue) or busy
             if not busy:
                 return

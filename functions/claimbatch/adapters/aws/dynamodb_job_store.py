@@ -248,10 +248,10 @@ class DynamoJobStore:
             IndexName=ACTIVE_INDEX,
             KeyConditionExpression="active_pk = :active",
             ExpressionAttributeValues=_to_item({":active": ACTIVE}),
-            ProjectionExpression="job_id",
+            ProjectionExpression="pk",  # a KEYS_ONLY index holds the table's keys
         ):
             for item in page["Items"]:
-                job = self.get_job(_from_item(item)["job_id"])
+                job = self.get_job(_from_item(item)["pk"].removeprefix("JOB#"))
                 if job is not None and not job.state.is_terminal:
                     jobs.append(job)
         return jobs
