@@ -45,9 +45,10 @@ NO_RESERVED_CONCURRENCY = (
     "account pool (a new account's quota of 10 makes the deployment fail)."
 )
 NO_FUNCTION_DLQ = (
-    "The functions are only invoked synchronously, by SQS event source mappings; a function dead-letter queue "
+    "The function is only invoked synchronously, by an SQS event source mapping; a function dead-letter queue "
     "applies to asynchronous invocations and would never receive anything. Failed messages go to the dead-letter "
-    "queue of their source queue (redrive policy, maxReceiveCount >= 5), which has an alarm on its depth."
+    "queue of their source queue (redrive policy, maxReceiveCount >= 5), and an alarm watches the last queue of "
+    "that chain."
 )
 NO_ESM_FAILURE_DESTINATION = (
     "Lambda supports on-failure destinations for stream and Kafka event sources only, not for SQS. The SQS "
@@ -59,6 +60,28 @@ PYTHON_3_13 = (
     "and others) are installed for CPython 3.13, and the code is tested on it. It is a current, supported Lambda "
     "runtime; moving to 3.14 is a deliberate upgrade with its own test run, not a side effect of a lint rule."
 )
+
+# -- The scheduled sweeper ------------------------------------------------------------------
+
+SWEEPER_CONCURRENCY = (
+    "The sweeper is invoked only by its schedule (every 5 minutes by default) and its timeout is shorter than the "
+    "period, so one sweep runs at a time (two at most while Lambda retries a failed one): there is nothing to cap. "
+    "Reserved concurrency would take capacity out of the account's pool for good, and an account still on the "
+    "new-account quota of 10 cannot reserve any, so the deployment would fail."
+)
+SWEEPER_NO_DLQ = (
+    "The sweeper's only event is the schedule's tick, which carries no data: a sweep reads its work from the job "
+    "table's active-jobs index. A dead-letter queue would hold nothing but the times of failed sweeps, and redriving "
+    "one would only repeat what the next tick, at most one period later, does anyway. Failing sweeps are reported "
+    "by the alarm on the function's Errors metric instead."
+)
+SCHEDULE_NO_TARGET_DLQ = (
+    "The rule's one target is the sweeper and its event a schedule tick without data. A tick EventBridge cannot hand "
+    "to Lambda within one period (the target's maximum event age) is superseded by the next tick, which does the "
+    "same work, so a target dead-letter queue would only collect timestamps. Undelivered ticks still show in the "
+    "rule's FailedInvocations metric, and failing sweeps in the alarm on the sweeper's Errors."
+)
+
 XRAY_WRITE = (
     "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; AWS requires "
     "Resource '*' for them. They only let the function send its own trace data."
@@ -97,9 +120,9 @@ PITR_NOT_BACKUP_PLAN = (
     "data past its TTL without adding a recovery path."
 )
 DLQ_HAS_NO_DLQ = (
-    "This queue is itself a dead-letter queue: it keeps failed messages for 14 days for inspection and redrive, "
-    "and an alarm fires as soon as it holds one. A dead-letter queue of a dead-letter queue would only move the "
-    "same messages one hop further."
+    "This queue is the last dead-letter queue of its chain and nothing consumes it: it keeps failed messages for "
+    "14 days for inspection and redrive, and an alarm fires as soon as it holds one. A dead-letter queue of its own "
+    "would only move the same messages one hop further."
 )
 
 
@@ -136,16 +159,19 @@ def acknowledge_accepted_findings(stack: ClaimbatchStack) -> None:
     )
     _accept(stack.jobs.table.node.default_child, Accepted("HIPAA.Security-DynamoDBInBackupPlan", PITR_NOT_BACKUP_PLAN))
     for queue in stack.queues:
-        _accept(queue.dead_letters.node.default_child, Accepted("Serverless-SQSRedrivePolicy", DLQ_HAS_NO_DLQ))
+        # The rows queue's dead letters are consumed and have a redrive policy: its final queue ends the chain.
+        _accept(queue.last_dead_letters.node.default_child, Accepted("Serverless-SQSRedrivePolicy", DLQ_HAS_NO_DLQ))
 
 
 def _accept_function(function: PipelineFunction) -> None:
+    scheduled = function.schedule is not None
+    no_dlq = SWEEPER_NO_DLQ if scheduled else NO_FUNCTION_DLQ
     _accept(
         function.function.node.default_child,
         Accepted("HIPAA.Security-LambdaInsideVPC", NOT_IN_VPC),
-        Accepted("HIPAA.Security-LambdaConcurrency", NO_RESERVED_CONCURRENCY),
-        Accepted("HIPAA.Security-LambdaDLQ", NO_FUNCTION_DLQ),
-        Accepted("Serverless-LambdaDLQ", NO_FUNCTION_DLQ),
+        Accepted("HIPAA.Security-LambdaConcurrency", SWEEPER_CONCURRENCY if scheduled else NO_RESERVED_CONCURRENCY),
+        Accepted("HIPAA.Security-LambdaDLQ", no_dlq),
+        Accepted("Serverless-LambdaDLQ", no_dlq),
         Accepted("AwsSolutions-L1", PYTHON_3_13),
         Accepted("Serverless-LambdaLatestVersion", PYTHON_3_13),
     )
@@ -154,6 +180,8 @@ def _accept_function(function: PipelineFunction) -> None:
             mapping.node.default_child,
             Accepted("Serverless-LambdaEventSourceMappingDestination", NO_ESM_FAILURE_DESTINATION),
         )
+    if function.schedule is not None:
+        _accept(function.schedule.node.default_child, Accepted("Serverless-EventBusDLQ", SCHEDULE_NO_TARGET_DLQ))
     _accept(function.policy.node.default_child, Accepted("AwsSolutions-IAM5[Resource::*]", XRAY_WRITE))
 
 

@@ -52,6 +52,18 @@ MAX_EVENT_SOURCE_CONCURRENCY = 1000
 # A queue's visibility timeout is at least this many times its consumer's timeout
 # (AWS guidance for SQS event sources: retries of a throttled batch stay invisible).
 VISIBILITY_TIMEOUT_FACTOR = 6
+MAX_FUNCTION_TIMEOUT_S = 900  # Lambda's ceiling
+# Receives the dead-letter function has of a dead-lettered rows message before it
+# goes on to the final dead-letter queue (see Settings.rows_queue).
+DEAD_LETTER_RECEIVES = 5
+
+# The job table's two sparse global secondary indexes (their keys and projections
+# are in infra/constructs/job_table.py; the contract is
+# claimbatch.adapters.aws.dynamodb_job_store). The sweeper queries the first; the
+# second is for the job API to come.
+ACTIVE_JOBS_INDEX = "active-jobs"
+TENANT_JOBS_INDEX = "tenant-jobs"
+JOB_TABLE_INDEXES = (ACTIVE_JOBS_INDEX, TENANT_JOBS_INDEX)
 
 
 class ContextReader(Protocol):
@@ -67,9 +79,12 @@ class FunctionSettings:
     description: str
     timeout: Duration
     memory_mb: int
-    batch_size: int
-    max_concurrency: int  # the event source's MaximumConcurrency
+    # SQS-triggered functions: the event source's batch size and MaximumConcurrency.
+    batch_size: int | None = None
+    max_concurrency: int | None = None
     allow_recursive_loop: bool = False
+    # Scheduled functions: an EventBridge rule invokes the function this often.
+    schedule: Duration | None = None
 
     @property
     def visibility_timeout(self) -> Duration:
@@ -82,6 +97,9 @@ class QueueSettings:
     max_receive_count: int  # receives before a message moves to the dead-letter queue
     retention_days: int = 4
     dlq_retention_days: int = 14  # the longest SQS keeps a message
+    # Set when a function consumes the dead-letter queue: it then gets a redrive
+    # policy of its own, into a final dead-letter queue after this many receives.
+    dead_letters_max_receive_count: int | None = None
 
     @property
     def retention(self) -> Duration:
@@ -115,6 +133,17 @@ class Settings:
     max_row_receives: int = 10
     row_patience_s: int = 900
 
+    # The sweeper (and the dead-letter function, which shares its environment):
+    # a job without progress for stall_after_s is re-driven, at most max_redrives
+    # times, then completed with its missing rows failed and retryable.
+    stall_after_s: int = 1800
+    max_redrives: int = 2
+    sweep_every_minutes: int = 5
+
+    # Both indexes by default; an existing table can gain only one global secondary
+    # index per deployment (CloudFormation/DynamoDB limit), see infra/README.md.
+    job_table_indexes: tuple[str, ...] = JOB_TABLE_INDEXES
+
     log_level: str = "INFO"
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
     noncurrent_version_days: int = 30  # old versions of inputs and results
@@ -126,6 +155,8 @@ class Settings:
     splitter_memory_mb: int = 1769  # one full vCPU for CSV decoding
     worker_memory_mb: int = 512  # I/O bound: HTTP lookups and DynamoDB writes
     aggregator_memory_mb: int = 1024
+    dead_letter_memory_mb: int = 256  # a few DynamoDB calls per chunk
+    sweeper_memory_mb: int = 256  # one index query and a few updates per stalled job
 
     def __post_init__(self) -> None:
         problems = []
@@ -146,6 +177,24 @@ class Settings:
             )
         if self.rows_queue.max_receive_count <= self.max_row_receives:
             problems.append("the rows queue's maxReceiveCount must exceed max_row_receives")
+        # A job riding out an API outage is waiting, not stuck: its longest silence is
+        # a row's patience plus one visibility timeout of a lost worker invocation.
+        quiet_s = self.row_patience_s + self.worker.visibility_timeout.to_seconds()
+        if self.stall_after_s <= quiet_s:
+            problems.append(
+                f"stall_after_s {self.stall_after_s}: more than row_patience_s plus the rows queue's "
+                f"visibility timeout ({quiet_s:g} s)"
+            )
+        if self.max_redrives < 1:
+            problems.append("max_redrives must be at least 1")
+        if not 2 <= self.sweep_every_minutes <= 60:
+            problems.append(f"sweep_every_minutes {self.sweep_every_minutes}: between 2 and 60")
+        unknown = sorted(set(self.job_table_indexes) - set(JOB_TABLE_INDEXES))
+        if unknown or ACTIVE_JOBS_INDEX not in self.job_table_indexes:
+            problems.append(
+                f"job_table_indexes {','.join(self.job_table_indexes)!r}: a subset of {', '.join(JOB_TABLE_INDEXES)} "
+                f"that includes {ACTIVE_JOBS_INDEX} (the sweeper queries it)"
+            )
         if problems:
             raise ValueError("invalid claimbatch settings: " + "; ".join(problems))
 
@@ -224,12 +273,51 @@ class Settings:
         )
 
     @property
+    def dead_letters(self) -> FunctionSettings:
+        return FunctionSettings(
+            name="DeadLetters",
+            handler="claimbatch.handlers.dead_letters.handler",
+            description="Writes the rows of dead-lettered chunks as failed and retryable, so their jobs complete",
+            timeout=Duration.seconds(60),
+            memory_mb=self.dead_letter_memory_mb,
+            batch_size=10,  # ten chunks per invocation
+            max_concurrency=MIN_EVENT_SOURCE_CONCURRENCY,  # dead letters are rare
+        )
+
+    @property
+    def sweep_period(self) -> Duration:
+        return Duration.minutes(self.sweep_every_minutes)
+
+    @property
+    def sweeper(self) -> FunctionSettings:
+        return FunctionSettings(
+            name="Sweeper",
+            handler="claimbatch.handlers.sweeper.handler",
+            description="Re-drives stalled jobs and completes hopeless ones, on a schedule",
+            # Shorter than the period, so one scheduled sweep ends before the next starts
+            # (4 minutes for the default 5), and within Lambda's 15.
+            timeout=Duration.seconds(min(MAX_FUNCTION_TIMEOUT_S, self.sweep_period.to_seconds() - 60)),
+            memory_mb=self.sweeper_memory_mb,
+            schedule=self.sweep_period,
+        )
+
+    @property
     def split_queue(self) -> QueueSettings:
         return QueueSettings(name="SplitQueue", max_receive_count=5)
 
     @property
     def rows_queue(self) -> QueueSettings:
-        return QueueSettings(name="RowsQueue", max_receive_count=self.max_row_receives + 2)
+        receives = self.max_row_receives + 2
+        # Its dead letters are consumed by the dead-letter function (settings.dead_letters).
+        # A dead-lettered message keeps the receive count (ApproximateReceiveCount) it
+        # brings from this queue, and that may count against the dead-letter queue's
+        # own limit: the limit starts from this queue's, so the function gets at least
+        # DEAD_LETTER_RECEIVES receives of every message either way.
+        return QueueSettings(
+            name="RowsQueue",
+            max_receive_count=receives,
+            dead_letters_max_receive_count=receives + DEAD_LETTER_RECEIVES,
+        )
 
     @property
     def aggregate_queue(self) -> QueueSettings:
@@ -249,6 +337,7 @@ class Settings:
             "lookup_concurrency": read.integer("lookup_concurrency"),
             "worker_max_concurrency_override": read.integer("worker_max_concurrency"),
             "skip_dependency_install": read.flag("skip_dependency_install"),
+            "job_table_indexes": read.names("job_table_indexes"),
         }
         return cls(**{key: value for key, value in values.items() if value is not None})
 
@@ -280,6 +369,14 @@ class _ContextValues:
         if value != int(value):
             raise ValueError(f"context {key}={value!r} is not a whole number")
         return int(value)
+
+    def names(self, key: str) -> tuple[str, ...] | None:
+        """A comma-separated list (`-c key=a,b`) or a JSON list (cdk.json)."""
+        value = self._raw(key)
+        if value is None:
+            return None
+        items = value if isinstance(value, list) else str(value).split(",")
+        return tuple(str(item).strip() for item in items if str(item).strip())
 
     def flag(self, key: str) -> bool | None:
         value = self._raw(key)

@@ -8,11 +8,13 @@ from constructs import Construct
 from infra.bundling import lambda_code
 from infra.constructs.aggregator import Aggregator
 from infra.constructs.alarm_topic import AlarmTopic
+from infra.constructs.dead_letters import DeadLetters
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.ingest_bucket import IngestBucket
 from infra.constructs.job_table import JobTable
 from infra.constructs.queues import MonitoredQueue
 from infra.constructs.splitter import Splitter
+from infra.constructs.sweeper import Sweeper
 from infra.constructs.workers import Workers
 from infra.parameters import ClaimsApiParameters
 from infra.settings import INBOX_PREFIX, RESULTS_PREFIX, FunctionSettings, QueueSettings, Settings
@@ -33,7 +35,11 @@ class ClaimbatchStack(Stack):
         key = self.encryption
         self.alarms = AlarmTopic(self, "Alarms", key=key.key)
 
-        def monitored_queue(queue_settings: QueueSettings, consumer_settings: FunctionSettings) -> MonitoredQueue:
+        def monitored_queue(
+            queue_settings: QueueSettings,
+            consumer_settings: FunctionSettings,
+            dead_letter_consumer: FunctionSettings | None = None,
+        ) -> MonitoredQueue:
             return MonitoredQueue(
                 self,
                 queue_settings.name,
@@ -41,14 +47,16 @@ class ClaimbatchStack(Stack):
                 visibility_timeout=consumer_settings.visibility_timeout,
                 key=key.key,
                 alarm_topic=self.alarms.topic,
+                dead_letter_consumer=dead_letter_consumer,
             )
 
         self.split_queue = monitored_queue(settings.split_queue, settings.splitter)
-        self.rows_queue = monitored_queue(settings.rows_queue, settings.worker)
+        # The rows queue's dead letters are consumed (DeadLetters below).
+        self.rows_queue = monitored_queue(settings.rows_queue, settings.worker, settings.dead_letters)
         self.aggregate_queue = monitored_queue(settings.aggregate_queue, settings.aggregator)
         self.queues = (self.split_queue, self.rows_queue, self.aggregate_queue)
 
-        self.jobs = JobTable(self, "Jobs", key=key.key)
+        self.jobs = JobTable(self, "Jobs", key=key.key, indexes=settings.job_table_indexes)
         self.ingest = IngestBucket(self, "Ingest", settings=settings, key=key.key, split_queue=self.split_queue)
 
         code = lambda_code(settings)  # one asset, bundled once, for every function
@@ -85,7 +93,35 @@ class ClaimbatchStack(Stack):
             table=self.jobs,
             aggregate_queue=self.aggregate_queue,
         )
-        self.functions = (self.splitter.handler, self.workers.handler, self.aggregator.handler)
+        self.dead_letters = DeadLetters(
+            self,
+            "DeadLetters",
+            settings=settings,
+            code=code,
+            key=key,
+            table=self.jobs,
+            rows_queue=self.rows_queue,
+            split_queue=self.split_queue,
+            aggregate_queue=self.aggregate_queue,
+        )
+        self.sweeper = Sweeper(
+            self,
+            "Sweeper",
+            settings=settings,
+            code=code,
+            key=key,
+            table=self.jobs,
+            split_queue=self.split_queue,
+            aggregate_queue=self.aggregate_queue,
+            alarm_topic=self.alarms.topic,
+        )
+        self.functions = (
+            self.splitter.handler,
+            self.workers.handler,
+            self.aggregator.handler,
+            self.dead_letters.handler,
+            self.sweeper.handler,
+        )
 
         bucket = self.ingest.bucket.bucket_name
         CfnOutput(self, "IngestBucketName", value=bucket, description="The bucket of inbox/ and results/")

@@ -6,6 +6,10 @@ retention, environment variables encrypted with the stack key, and its own role
 whose permissions sit in one customer-managed policy. The role is handed to the
 function as immutable, so no CDK helper can widen it behind our back: every
 permission is a statement written in this package, listed in that one policy.
+
+A function is triggered either by SQS (`consume`: an event source mapping with
+partial batch responses) or by a schedule (`run_on_schedule`: an EventBridge
+rule, allowed to invoke this function only, through its resource policy).
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aws_cdk import RemovalPolicy
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.constructs.encryption_key import EncryptionKey, log_group_prefix
-from infra.constructs.queues import MonitoredQueue
+from infra.constructs.queues import MonitoredQueue, QueueSource
 from infra.settings import RUNTIME, SERVICE_NAME, FunctionSettings, Settings
 
 # X-Ray has no resource-level permissions: these two actions only work on "*".
@@ -54,6 +60,7 @@ class PipelineFunction(Construct):
         super().__init__(scope, construct_id)
         self.settings = function
         self.event_sources: list[lambda_.EventSourceMapping] = []
+        self.schedule: events.Rule | None = None
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -104,11 +111,15 @@ class PipelineFunction(Construct):
     def allow(self, *statements: iam.PolicyStatement) -> None:
         self.policy.add_statements(*statements)
 
-    def consume(self, source: MonitoredQueue) -> lambda_.EventSourceMapping:
+    def consume(self, source: MonitoredQueue | QueueSource) -> lambda_.EventSourceMapping:
         """The function's SQS event source, with partial batch responses."""
+        if isinstance(source, MonitoredQueue):
+            source = source.source
+        if self.settings.batch_size is None or self.settings.max_concurrency is None:
+            raise ValueError(f"{self.settings.name}: an SQS consumer needs a batch size and a MaximumConcurrency")
         self.allow(source.consume_statement())
         mapping = self.function.add_event_source_mapping(
-            f"From{source.node.id}",
+            f"From{source.name}",
             event_source_arn=source.queue.queue_arn,
             batch_size=self.settings.batch_size,
             max_concurrency=self.settings.max_concurrency,
@@ -116,3 +127,23 @@ class PipelineFunction(Construct):
         )
         self.event_sources.append(mapping)
         return mapping
+
+    def run_on_schedule(self) -> events.Rule:
+        """An EventBridge rule invokes the function every `settings.schedule` (asynchronously).
+
+        A tick that EventBridge could not hand to Lambda within one period is
+        dropped: the next tick does the same work.
+        """
+        period = self.settings.schedule
+        if period is None:
+            raise ValueError(f"{self.settings.name}: a scheduled function needs a schedule")
+        if self.schedule is not None:
+            raise ValueError(f"{self.settings.name}: already scheduled")
+        self.schedule = events.Rule(
+            self,
+            "Schedule",
+            description=f"claimbatch {self.settings.name}: every {period.to_human_string()}",
+            schedule=events.Schedule.rate(period),
+            targets=[events_targets.LambdaFunction(self.function, max_event_age=period)],
+        )
+        return self.schedule

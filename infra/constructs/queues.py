@@ -1,8 +1,18 @@
 """A queue as every stage of the pipeline needs it: encrypted, TLS only, with a
-dead-letter queue and an alarm on that dead-letter queue's depth. Made once
-here, used for the split, rows and aggregate queues."""
+dead-letter queue and an alarm on the depth of the last queue of that chain.
+Made once here, used for the split, rows and aggregate queues.
+
+A dead-letter queue may itself have a consumer (the rows queue's: the
+dead-letter function turns its chunks into failed, retryable rows). It is then
+a work queue in turn: a visibility timeout for that consumer and a redrive
+policy into a final dead-letter queue, and the alarm watches that final queue,
+which holds only what the consumer could not deal with.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -13,7 +23,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.settings import QueueSettings
+from infra.settings import FunctionSettings, QueueSettings
 
 # sqs:SendMessage also authorizes SendMessageBatch.
 SEND_ACTIONS = ("sqs:SendMessage",)
@@ -23,6 +33,17 @@ CONSUME_ACTIONS = (
     "sqs:ChangeMessageVisibility",
     "sqs:GetQueueAttributes",
 )
+
+
+@dataclass(frozen=True)
+class QueueSource:
+    """A queue as a function's event source: `name` names the event source mapping."""
+
+    name: str
+    queue: sqs.IQueue
+
+    def consume_statement(self) -> iam.PolicyStatement:
+        return iam.PolicyStatement(actions=list(CONSUME_ACTIONS), resources=[self.queue.queue_arn])
 
 
 class MonitoredQueue(Construct):
@@ -35,36 +56,67 @@ class MonitoredQueue(Construct):
         visibility_timeout: Duration,
         key: kms.IKey,
         alarm_topic: sns.ITopic,
+        dead_letter_consumer: FunctionSettings | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letters = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=settings.dlq_retention,
-        )
-        self.queue = sqs.Queue(
-            self,
+        consumed = dead_letter_consumer is not None
+        if consumed != (settings.dead_letters_max_receive_count is not None):
+            raise ValueError(
+                f"{settings.name}: a consumer of the dead-letter queue and its maxReceiveCount go together"
+            )
+
+        def encrypted_queue(queue_id: str, **properties: Any) -> sqs.Queue:
+            return sqs.Queue(
+                self,
+                queue_id,
+                encryption=sqs.QueueEncryption.KMS,
+                encryption_master_key=key,
+                enforce_ssl=True,
+                **properties,
+            )
+
+        # Only when the dead letters are consumed: where that consumer's failures end.
+        self.final_dead_letters: sqs.Queue | None = None
+        if dead_letter_consumer is not None:
+            assert settings.dead_letters_max_receive_count is not None
+            self.final_dead_letters = encrypted_queue("FinalDeadLetters", retention_period=settings.dlq_retention)
+            self.dead_letters = encrypted_queue(
+                "DeadLetters",
+                retention_period=settings.dlq_retention,
+                visibility_timeout=dead_letter_consumer.visibility_timeout,
+                dead_letter_queue=sqs.DeadLetterQueue(
+                    max_receive_count=settings.dead_letters_max_receive_count, queue=self.final_dead_letters
+                ),
+            )
+        else:
+            self.dead_letters = encrypted_queue("DeadLetters", retention_period=settings.dlq_retention)
+        self.queue = encrypted_queue(
             "Queue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
             visibility_timeout=visibility_timeout,
             retention_period=settings.retention,
             dead_letter_queue=sqs.DeadLetterQueue(
                 max_receive_count=settings.max_receive_count, queue=self.dead_letters
             ),
         )
+
+        if dead_letter_consumer is None:
+            description = (
+                f"Messages of the claimbatch {settings.name} reached its dead-letter queue after "
+                f"{settings.max_receive_count} receives: inspect them, then redrive or delete."
+            )
+        else:
+            description = (
+                f"Dead letters of the claimbatch {settings.name} that the {dead_letter_consumer.name} function could "
+                "not account for as failed, retryable rows reached the final dead-letter queue (maxReceiveCount "
+                f"{settings.dead_letters_max_receive_count} on the dead-letter queue); the sweeper re-drives or "
+                "completes their jobs. Read the function's log group, fix the cause, then move the messages back "
+                "to the dead-letter queue or delete them."
+            )
         self.alarm = cloudwatch.Alarm(
             self,
             "DeadLettersAlarm",
-            alarm_description=(
-                f"Messages of the claimbatch {settings.name} reached its dead-letter queue after "
-                f"{settings.max_receive_count} receives: inspect them, then redrive or delete."
-            ),
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
+            alarm_description=description,
+            metric=self.last_dead_letters.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
             ),
             threshold=1,
@@ -74,8 +126,23 @@ class MonitoredQueue(Construct):
         )
         self.alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
 
+    @property
+    def last_dead_letters(self) -> sqs.Queue:
+        """The end of the chain: nothing consumes it, the alarm watches it."""
+        return self.final_dead_letters or self.dead_letters
+
+    @property
+    def source(self) -> QueueSource:
+        return QueueSource(self.node.id, self.queue)
+
+    @property
+    def dead_letter_source(self) -> QueueSource:
+        if self.final_dead_letters is None:
+            raise ValueError(f"{self.node.id}: its dead-letter queue has no consumer settings")
+        return QueueSource(f"{self.node.id}DeadLetters", self.dead_letters)
+
     def send_statement(self) -> iam.PolicyStatement:
         return iam.PolicyStatement(actions=list(SEND_ACTIONS), resources=[self.queue.queue_arn])
 
     def consume_statement(self) -> iam.PolicyStatement:
-        return iam.PolicyStatement(actions=list(CONSUME_ACTIONS), resources=[self.queue.queue_arn])
+        return self.source.consume_statement()

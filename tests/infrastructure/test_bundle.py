@@ -17,7 +17,7 @@ import pytest
 from infra.bundling import PACKAGE, BundlePlan, build_bundle, runtime_requirements
 from infra.settings import Settings
 
-HANDLERS = ("splitter", "worker", "aggregator")
+HANDLERS = ("splitter", "worker", "aggregator", "dead_letters", "sweeper")
 
 
 def _runtime_imports(module: Path) -> Iterator[tuple[str, int]]:

@@ -28,15 +28,50 @@ def _consumers(synthesized: Synthesized) -> dict[str, tuple[dict[str, Any], dict
     return found
 
 
+def _dead_letter_targets(synthesized: Synthesized) -> set[str]:
+    return {
+        _ref(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+        for q in synthesized.of_type("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in q["Properties"]
+    }
+
+
+def _last_dead_letter_queues(synthesized: Synthesized) -> set[str]:
+    """Dead-letter queues without a dead-letter queue of their own: where failures end."""
+    queues = synthesized.of_type("AWS::SQS::Queue")
+    return {name for name in _dead_letter_targets(synthesized) if "RedrivePolicy" not in queues[name]["Properties"]}
+
+
 def test_every_work_queue_has_a_dead_letter_queue_after_at_least_five_receives(synthesized: Synthesized) -> None:
     queues = synthesized.of_type("AWS::SQS::Queue")
     work_queues = {name: q for name, q in queues.items() if "RedrivePolicy" in q["Properties"]}
-    dead_letter_queues = {_ref(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]) for q in work_queues.values()}
+    rows_dead_letters = synthesized.logical_id(synthesized.stack.rows_queue.dead_letters)
 
-    assert len(work_queues) == 3  # split, rows, aggregate
-    assert dead_letter_queues == set(queues) - set(work_queues), "every other queue is somebody's DLQ"
+    # split, rows, aggregate, and the rows queue's dead-letter queue, which has a consumer
+    assert len(work_queues) == 4
+    assert set(queues) - set(work_queues) == _last_dead_letter_queues(synthesized), "every other queue is a DLQ"
+    assert _dead_letter_targets(synthesized) & set(work_queues) == {rows_dead_letters}
     for name, queue in work_queues.items():
         assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 5, name
+
+
+def test_the_dead_letter_function_gets_five_receives_of_each_rows_dead_letter(synthesized: Synthesized) -> None:
+    stack = synthesized.stack
+    rows_queue = synthesized.resources[synthesized.logical_id(stack.rows_queue.queue)]["Properties"]
+    dead_letters = synthesized.resources[synthesized.logical_id(stack.rows_queue.dead_letters)]["Properties"]
+    assert stack.rows_queue.final_dead_letters is not None
+    final_id = synthesized.logical_id(stack.rows_queue.final_dead_letters)
+
+    assert _ref(rows_queue["RedrivePolicy"]["deadLetterTargetArn"]) == synthesized.logical_id(
+        stack.rows_queue.dead_letters
+    )
+    assert _ref(dead_letters["RedrivePolicy"]["deadLetterTargetArn"]) == final_id
+    # Counted on from the rows queue's limit: a dead-lettered message may bring its receive count along.
+    receives = dead_letters["RedrivePolicy"]["maxReceiveCount"] - rows_queue["RedrivePolicy"]["maxReceiveCount"]
+    assert receives >= 5
+    # The final queue keeps what the function could not account for as long as SQS can.
+    assert synthesized.resources[final_id]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert dead_letters["MessageRetentionPeriod"] == 14 * 24 * 3600
 
 
 def test_the_rows_queue_gives_the_worker_its_row_retries_before_dead_lettering(synthesized: Synthesized) -> None:
@@ -47,19 +82,18 @@ def test_the_rows_queue_gives_the_worker_its_row_retries_before_dead_lettering(s
     assert rows_queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] > max_row_receives
 
 
-def test_an_alarm_watches_the_depth_of_every_dead_letter_queue_and_notifies_the_topic(
+def test_an_alarm_watches_the_depth_of_the_last_dead_letter_queue_of_every_chain_and_notifies_the_topic(
     synthesized: Synthesized,
 ) -> None:
-    dead_letter_queues = {
-        _ref(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
-        for q in synthesized.of_type("AWS::SQS::Queue").values()
-        if "RedrivePolicy" in q["Properties"]
-    }
     topic_id = synthesized.logical_id(synthesized.stack.alarms.topic)
     watched = set()
-    for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values():
+    queue_alarms = [
+        alarm
+        for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["Namespace"] == "AWS/SQS"
+    ]
+    for alarm in queue_alarms:
         properties = alarm["Properties"]
-        assert properties["Namespace"] == "AWS/SQS"
         assert properties["MetricName"] == "ApproximateNumberOfMessagesVisible"
         assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert properties["Threshold"] == 1
@@ -67,13 +101,34 @@ def test_an_alarm_watches_the_depth_of_every_dead_letter_queue_and_notifies_the_
         (dimension,) = properties["Dimensions"]
         watched.add(_ref(dimension["Value"]))
 
-    assert watched == dead_letter_queues
+    # The rows queue's dead letters are consumed at once: what matters is what the
+    # dead-letter function could not account for, in the final dead-letter queue.
+    assert watched == _last_dead_letter_queues(synthesized)
+    assert synthesized.logical_id(synthesized.stack.rows_queue.dead_letters) not in watched
+    assert len(queue_alarms) == 3
+
+
+def test_an_alarm_says_when_sweeps_keep_failing(synthesized: Synthesized) -> None:
+    sweeper_id = synthesized.logical_id(synthesized.stack.sweeper.handler.function)
+    topic_id = synthesized.logical_id(synthesized.stack.alarms.topic)
+    (alarm,) = [
+        alarm["Properties"]
+        for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["Namespace"] == "AWS/Lambda"
+    ]
+
+    assert alarm["MetricName"] == "Errors"
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": sweeper_id}}]
+    assert alarm["Statistic"] == "Sum"
+    assert alarm["Threshold"] >= 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert [_ref(action) for action in alarm["AlarmActions"]] == [topic_id]
 
 
 def test_visibility_timeouts_are_at_least_six_times_the_consumers_timeout(synthesized: Synthesized) -> None:
     consumers = _consumers(synthesized)
 
-    assert len(consumers) == 3
+    assert len(consumers) == 4
     for queue_id, (queue, _, function) in consumers.items():
         assert queue["Properties"]["VisibilityTimeout"] >= 6 * function["Properties"]["Timeout"], queue_id
 
@@ -86,14 +141,59 @@ def test_event_sources_report_partial_batch_failures_with_explicit_batch_and_con
         synthesized.logical_id(stack.split_queue.queue): settings.splitter,
         synthesized.logical_id(stack.rows_queue.queue): settings.worker,
         synthesized.logical_id(stack.aggregate_queue.queue): settings.aggregator,
+        synthesized.logical_id(stack.rows_queue.dead_letters): settings.dead_letters,
     }
 
-    for queue_id, (_, mapping, function) in _consumers(synthesized).items():
+    consumers = _consumers(synthesized)
+    assert set(consumers) == set(expected)
+    for queue_id, (_, mapping, function) in consumers.items():
         wanted = expected[queue_id]
         assert function["Properties"]["Handler"] == wanted.handler
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["BatchSize"] == wanted.batch_size
         assert mapping["ScalingConfig"] == {"MaximumConcurrency": wanted.max_concurrency}
+
+
+def test_the_dead_letter_function_consumes_the_rows_dead_letters_ten_at_a_time(synthesized: Synthesized) -> None:
+    stack = synthesized.stack
+    synthesized.template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionName": {"Ref": synthesized.logical_id(stack.dead_letters.handler.function)},
+            "EventSourceArn": {"Fn::GetAtt": [synthesized.logical_id(stack.rows_queue.dead_letters), "Arn"]},
+            "BatchSize": 10,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    )
+    function = synthesized.resources[synthesized.logical_id(stack.dead_letters.handler.function)]["Properties"]
+    assert function["Handler"] == "claimbatch.handlers.dead_letters.handler"
+
+
+def test_the_sweeper_runs_every_five_minutes_and_one_sweep_at_a_time(synthesized: Synthesized) -> None:
+    stack = synthesized.stack
+    sweeper_id = synthesized.logical_id(stack.sweeper.handler.function)
+    (rule_id, rule), *others = synthesized.of_type("AWS::Events::Rule").items()
+    sweeper = synthesized.resources[sweeper_id]["Properties"]
+
+    assert others == []
+    assert sweeper["Handler"] == "claimbatch.handlers.sweeper.handler"
+    assert rule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
+    assert rule["Properties"]["State"] == "ENABLED"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [sweeper_id, "Arn"]}
+    # A tick not delivered within one period is superseded by the next.
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] == 300
+    # One scheduled sweep ends before the next one starts.
+    assert sweeper["Timeout"] < 300
+    assert "SqsQueue" not in target and "Input" not in target
+    # Only this rule may invoke the sweeper; no other function is invocable from outside.
+    (permission,) = synthesized.of_type("AWS::Lambda::Permission").values()
+    assert permission["Properties"] == {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Fn::GetAtt": [sweeper_id, "Arn"]},
+        "Principal": "events.amazonaws.com",
+        "SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]},
+    }
 
 
 def test_the_workers_together_keep_to_the_api_budget(synthesized: Synthesized) -> None:
@@ -124,6 +224,8 @@ def test_functions_have_explicit_timeout_memory_runtime_architecture_and_tracing
         (synthesized.stack.splitter.handler, settings.splitter),
         (synthesized.stack.workers.handler, settings.worker),
         (synthesized.stack.aggregator.handler, settings.aggregator),
+        (synthesized.stack.dead_letters.handler, settings.dead_letters),
+        (synthesized.stack.sweeper.handler, settings.sweeper),
     ):
         properties = synthesized.resources[synthesized.logical_id(handler.function)]["Properties"]
         assert properties["Timeout"] == wanted.timeout.to_seconds()
@@ -145,6 +247,8 @@ def test_only_the_splitter_may_loop_through_its_own_queue(synthesized: Synthesiz
         "claimbatch.handlers.splitter.handler": "Allow",
         "claimbatch.handlers.worker.handler": "Terminate",
         "claimbatch.handlers.aggregator.handler": "Terminate",
+        "claimbatch.handlers.dead_letters.handler": "Terminate",
+        "claimbatch.handlers.sweeper.handler": "Terminate",
     }
 
 
@@ -213,10 +317,10 @@ def test_no_custom_resource_or_helper_function_is_deployed(synthesized: Synthesi
     types = {resource["Type"] for resource in synthesized.resources.values()}
 
     assert not [t for t in types if t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"]
-    assert len(synthesized.of_type("AWS::Lambda::Function")) == 3
+    assert len(synthesized.of_type("AWS::Lambda::Function")) == 5
 
 
-def test_the_three_functions_share_one_code_asset(synthesized: Synthesized) -> None:
+def test_the_five_functions_share_one_code_asset(synthesized: Synthesized) -> None:
     keys = {
         function["Properties"]["Code"]["S3Key"] for function in synthesized.of_type("AWS::Lambda::Function").values()
     }

@@ -6,8 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk import App, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Match, Template
+from claimbatch.adapters.aws import dynamodb_job_store
 from claimbatch.handlers import env_vars
+
+from infra.constructs.job_table import JobTable
 
 from tests.infrastructure.conftest import Synthesized
 
@@ -197,10 +202,6 @@ def test_the_job_table_is_on_demand_recoverable_and_protected(synthesized: Synth
                         {"AttributeName": "pk", "KeyType": "HASH"},
                         {"AttributeName": "sk", "KeyType": "RANGE"},
                     ],
-                    "AttributeDefinitions": [
-                        {"AttributeName": "pk", "AttributeType": "S"},
-                        {"AttributeName": "sk", "AttributeType": "S"},
-                    ],
                     "BillingMode": "PAY_PER_REQUEST",
                     "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
                     "DeletionProtectionEnabled": True,
@@ -210,6 +211,56 @@ def test_the_job_table_is_on_demand_recoverable_and_protected(synthesized: Synth
             "DeletionPolicy": "Retain",
         },
     )
+
+
+def _indexes(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
+    (table,) = synthesized.of_type("AWS::DynamoDB::Table").values()
+    return {index["IndexName"]: index for index in table["Properties"]["GlobalSecondaryIndexes"]}
+
+
+def test_the_job_table_has_the_two_sparse_indexes_of_the_job_store(synthesized: Synthesized) -> None:
+    (table,) = synthesized.of_type("AWS::DynamoDB::Table").values()
+    indexes = _indexes(synthesized)
+
+    assert indexes == {
+        "active-jobs": {
+            "IndexName": "active-jobs",
+            "KeySchema": [
+                {"AttributeName": "active_pk", "KeyType": "HASH"},
+                {"AttributeName": "active_sk", "KeyType": "RANGE"},
+            ],
+            # The store reads the table's pk from it (every index holds the table's keys).
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+        },
+        "tenant-jobs": {
+            "IndexName": "tenant-jobs",
+            "KeySchema": [
+                {"AttributeName": "tenant_pk", "KeyType": "HASH"},
+                {"AttributeName": "tenant_sk", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+    }
+    # Every key attribute is a string, and nothing else is declared.
+    assert sorted(table["Properties"]["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
+        {"AttributeName": name, "AttributeType": "S"}
+        for name in sorted(["pk", "sk", "active_pk", "active_sk", "tenant_pk", "tenant_sk"])
+    ]
+
+
+def test_the_index_names_are_the_ones_the_job_store_queries() -> None:
+    assert {dynamodb_job_store.ACTIVE_INDEX, dynamodb_job_store.TENANT_INDEX} == {"active-jobs", "tenant-jobs"}
+
+
+def test_an_existing_table_can_gain_its_indexes_one_deployment_at_a_time() -> None:
+    # CloudFormation adds at most one global secondary index to an existing table per update.
+    stack = Stack(App(), "OneIndex")
+    table = JobTable(stack, "Jobs", key=kms.Key(stack, "Key"), indexes=("active-jobs",))
+
+    (resource,) = Template.from_stack(stack).find_resources("AWS::DynamoDB::Table").values()
+    assert [index["IndexName"] for index in resource["Properties"]["GlobalSecondaryIndexes"]] == ["active-jobs"]
+    with pytest.raises(ValueError, match="tenant-jobs"):
+        table.index_arn("tenant-jobs")
 
 
 # -- IAM -----------------------------------------------------------------------------------------
@@ -227,7 +278,7 @@ def test_roles_carry_no_inline_policies_only_their_own_managed_policy(synthesize
     policies = synthesized.of_type("AWS::IAM::ManagedPolicy")
     roles = synthesized.of_type("AWS::IAM::Role")
 
-    assert len(roles) == 3
+    assert len(roles) == 5
     attached = []
     for role in roles.values():
         assert "Policies" not in role["Properties"]
@@ -304,6 +355,68 @@ def test_the_aggregator_writes_only_under_results(synthesized: Synthesized) -> N
     assert "dynamodb:BatchWriteItem" not in granted
 
 
+def test_only_the_sweeper_may_query_an_index_and_only_the_active_jobs_one(synthesized: Synthesized) -> None:
+    table_arn = f"<{synthesized.logical_id(synthesized.stack.jobs.table)}.Arn>"
+    on_indexes = {}
+    for handler in synthesized.stack.functions:
+        for action, resources in _grants(_policy_of(synthesized, handler)).items():
+            for resource in resources:
+                if resource.startswith(f"{table_arn}/"):
+                    on_indexes.setdefault(handler.settings.name, set()).add((action, resource))
+
+    assert on_indexes == {"Sweeper": {("dynamodb:Query", f"{table_arn}/index/active-jobs")}}
+
+
+def test_the_sweeper_reads_the_active_jobs_and_redrives_through_the_split_and_aggregate_queues(
+    synthesized: Synthesized,
+) -> None:
+    stack = synthesized.stack
+    granted = _grants(_policy_of(synthesized, stack.sweeper.handler))
+    table = f"<{synthesized.logical_id(stack.jobs.table)}.Arn>"
+    key = f"<{synthesized.logical_id(stack.encryption.key)}.Arn>"
+
+    assert {action: resources for action, resources in granted.items() if action.startswith("dynamodb:")} == {
+        "dynamodb:Query": {f"{table}/index/active-jobs"},
+        "dynamodb:GetItem": {table},
+        "dynamodb:UpdateItem": {table},
+    }
+    assert granted["sqs:SendMessage"] == {
+        f"<{synthesized.logical_id(stack.split_queue.queue)}.Arn>",
+        f"<{synthesized.logical_id(stack.aggregate_queue.queue)}.Arn>",
+    }
+    assert granted["kms:Decrypt"] == granted["kms:GenerateDataKey"] == {key}
+    assert "sqs:ReceiveMessage" not in granted  # scheduled, not a queue consumer
+    assert not [action for action in granted if action.startswith(("s3:", "secretsmanager:"))]
+
+
+def test_the_dead_letter_function_consumes_the_rows_dead_letters_and_only_asks_for_summaries(
+    synthesized: Synthesized,
+) -> None:
+    stack = synthesized.stack
+    granted = _grants(_policy_of(synthesized, stack.dead_letters.handler))
+    table = f"<{synthesized.logical_id(stack.jobs.table)}.Arn>"
+    rows_dead_letters = f"<{synthesized.logical_id(stack.rows_queue.dead_letters)}.Arn>"
+
+    # count_chunk's transaction is authorized on its conditional Put and Update
+    # (dynamodb:TransactWriteItems is no IAM action).
+    assert {action: resources for action, resources in granted.items() if action.startswith("dynamodb:")} == {
+        action: {table}
+        for action in (
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        )
+    }
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"):
+        assert granted[action] == {rows_dead_letters}, action
+    # It completes jobs (the summary request); it never continues a split, so no split queue.
+    assert granted["sqs:SendMessage"] == {f"<{synthesized.logical_id(stack.aggregate_queue.queue)}.Arn>"}
+    assert granted["kms:Decrypt"] == {f"<{synthesized.logical_id(stack.encryption.key)}.Arn>"}
+    assert not [action for action in granted if action.startswith(("s3:", "secretsmanager:"))]
+
+
 def test_each_function_writes_only_its_own_log_group(synthesized: Synthesized) -> None:
     for handler in synthesized.stack.functions:
         granted = _grants(_policy_of(synthesized, handler))
@@ -333,6 +446,8 @@ def _aliases(model: type) -> tuple[set[str], set[str]]:
         ("claimbatch.handlers.splitter.handler", env_vars.SplitterEnv),
         ("claimbatch.handlers.worker.handler", env_vars.WorkerEnv),
         ("claimbatch.handlers.aggregator.handler", env_vars.AggregatorEnv),
+        ("claimbatch.handlers.dead_letters.handler", env_vars.SignalsEnv),
+        ("claimbatch.handlers.sweeper.handler", env_vars.SignalsEnv),
     ],
 )
 def test_each_function_gets_the_environment_its_env_model_reads(
@@ -347,6 +462,28 @@ def test_each_function_gets_the_environment_its_env_model_reads(
     assert required <= set(variables), "every required variable is set"
     assert set(variables) <= known | _POWERTOOLS, "nothing the function does not read"
     assert variables["POWERTOOLS_SERVICE_NAME"] == variables["POWERTOOLS_METRICS_NAMESPACE"] == "claimbatch"
+
+
+@pytest.mark.parametrize("handler", ["claimbatch.handlers.dead_letters.handler", "claimbatch.handlers.sweeper.handler"])
+def test_the_signal_functions_get_exactly_the_signals_environment(synthesized: Synthesized, handler: str) -> None:
+    (function,) = [
+        f for f in synthesized.of_type("AWS::Lambda::Function").values() if f["Properties"]["Handler"] == handler
+    ]
+    variables = function["Properties"]["Environment"]["Variables"]
+    stack, settings = synthesized.stack, synthesized.settings
+
+    assert set(variables) - _POWERTOOLS == _aliases(env_vars.SignalsEnv)[1] == {
+        "TABLE_NAME",
+        "SPLIT_QUEUE_URL",
+        "AGGREGATE_QUEUE_URL",
+        "STALL_AFTER_S",
+        "MAX_REDRIVES",
+    }
+    assert variables["TABLE_NAME"] == {"Ref": synthesized.logical_id(stack.jobs.table)}
+    assert variables["SPLIT_QUEUE_URL"] == {"Ref": synthesized.logical_id(stack.split_queue.queue)}
+    assert variables["AGGREGATE_QUEUE_URL"] == {"Ref": synthesized.logical_id(stack.aggregate_queue.queue)}
+    assert variables["STALL_AFTER_S"] == str(settings.stall_after_s)
+    assert variables["MAX_REDRIVES"] == str(settings.max_redrives)
 
 
 def test_credentials_reach_the_worker_only_as_a_secret_arn_parameter(synthesized: Synthesized) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from infra.settings import VISIBILITY_TIMEOUT_FACTOR, Settings
+from infra.settings import JOB_TABLE_INDEXES, VISIBILITY_TIMEOUT_FACTOR, Settings
 
 
 class FakeContext:
@@ -68,6 +68,8 @@ def test_context_values_from_the_command_line_are_parsed() -> None:
         ({"worker_max_concurrency": "1"}, "worker_max_concurrency"),
         ({"skip_dependency_install": "perhaps"}, "not true or false"),
         ({"architecture": "sparc"}, "architecture"),
+        ({"job_table_indexes": "tenant-jobs"}, "job_table_indexes"),  # the sweeper needs active-jobs
+        ({"job_table_indexes": "active-jobs,by-claim"}, "job_table_indexes"),
     ],
 )
 def test_bad_context_is_refused_with_the_key_named(context: dict[str, str], complaint: str) -> None:
@@ -78,7 +80,7 @@ def test_bad_context_is_refused_with_the_key_named(context: dict[str, str], comp
 def test_every_consumer_leaves_its_queue_six_timeouts_of_visibility() -> None:
     settings = Settings()
 
-    for function in (settings.splitter, settings.worker, settings.aggregator):
+    for function in (settings.splitter, settings.worker, settings.aggregator, settings.dead_letters):
         assert function.visibility_timeout.to_seconds() == VISIBILITY_TIMEOUT_FACTOR * function.timeout.to_seconds()
 
 
@@ -86,3 +88,37 @@ def test_the_worker_fails_a_row_before_its_message_can_reach_the_dead_letter_que
     settings = Settings()
 
     assert settings.rows_queue.max_receive_count > settings.max_row_receives
+
+
+def test_the_job_table_indexes_can_be_added_one_deployment_at_a_time() -> None:
+    assert Settings().job_table_indexes == JOB_TABLE_INDEXES == ("active-jobs", "tenant-jobs")
+    assert Settings.from_context(FakeContext(job_table_indexes="active-jobs")).job_table_indexes == ("active-jobs",)
+    assert Settings.from_context(FakeContext(job_table_indexes=["active-jobs", "tenant-jobs"])).job_table_indexes == (
+        "active-jobs",
+        "tenant-jobs",
+    )
+
+
+def test_a_job_riding_out_an_api_outage_is_not_taken_for_stalled() -> None:
+    settings = Settings()
+    longest_quiet = settings.row_patience_s + settings.worker.visibility_timeout.to_seconds()
+
+    assert settings.stall_after_s > longest_quiet
+    with pytest.raises(ValueError, match="stall_after_s"):
+        Settings(stall_after_s=int(longest_quiet))
+
+
+def test_one_scheduled_sweep_ends_before_the_next_starts() -> None:
+    for minutes in (2, 5, 60):
+        sweeper = Settings(sweep_every_minutes=minutes).sweeper
+        assert sweeper.schedule is not None
+        assert 0 < sweeper.timeout.to_seconds() < sweeper.schedule.to_seconds()
+        assert sweeper.timeout.to_seconds() <= 900
+    assert Settings().sweeper.timeout.to_seconds() == 240
+
+
+def test_the_dead_letter_function_gets_five_receives_beyond_the_rows_queues() -> None:
+    rows = Settings().rows_queue
+
+    assert rows.dead_letters_max_receive_count is not None
+    assert rows.dead_letters_max_receive_count - rows.max_receive_count == 5
