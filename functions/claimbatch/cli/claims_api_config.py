@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from claimbatch.claims.settings import ClaimsApiSettings
 from claimbatch.simulator.server import RunningSimulator, start_simulator
@@ -26,11 +26,26 @@ class ConfigurationError(Exception):
 
 
 class ClaimsApiConfig(BaseModel):
-    base_url: str
-    client_id: str
-    client_secret: SecretStr
-    provider_tin: str
-    payer_id: str = "87726"
+    model_config = ConfigDict(extra="ignore")
+
+    base_url: str = Field(pattern=r"^https?://\S+$")
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr = Field(min_length=1)
+    provider_tin: str = Field(pattern=r"^\d{9}$")
+    payer_id: str = Field(default="87726", min_length=1)
+
+
+def _read_settings_file(settings_file: str) -> dict[str, Any]:
+    try:
+        values = json.loads(Path(settings_file).read_text(encoding="utf-8"))
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConfigurationError(f"cannot read claims API settings file {settings_file}: {reason}") from None
+    except ValueError as error:  # not JSON, or not UTF-8; the message names a position, never a value
+        raise ConfigurationError(f"claims API settings file {settings_file} is not valid JSON: {error}") from None
+    if not isinstance(values, dict):
+        raise ConfigurationError(f"claims API settings file {settings_file} must hold a JSON object")
+    return {str(name).lower(): value for name, value in values.items()}
 
 
 def configured_api(environ: dict[str, str] | None = None) -> ClaimsApiConfig | None:
@@ -39,20 +54,23 @@ def configured_api(environ: dict[str, str] | None = None) -> ClaimsApiConfig | N
     values: dict[str, Any] = {}
     settings_file = environ.get(SETTINGS_FILE_ENV)
     if settings_file:
-        try:
-            values.update(json.loads(Path(settings_file).read_text()))
-        except (OSError, ValueError) as error:
-            raise ConfigurationError(f"cannot read claims API settings file {settings_file}: {error}") from error
+        values.update(_read_settings_file(settings_file))
     for field in ClaimsApiConfig.model_fields:
         if (value := environ.get(ENV_PREFIX + field.upper())) is not None:
             values[field] = value
     if "base_url" not in values:
+        if settings_file:
+            raise ConfigurationError(f"claims API settings incomplete or invalid: {ENV_PREFIX}BASE_URL is missing")
         return None
     try:
         return ClaimsApiConfig.model_validate(values)
     except ValidationError as error:
-        missing = ", ".join(ENV_PREFIX + str(e["loc"][0]).upper() for e in error.errors())
-        raise ConfigurationError(f"claims API settings incomplete or invalid: {missing}") from error
+        # Name the settings only: pydantic's messages would echo the values, the secret among them.
+        problems = ", ".join(
+            f"{ENV_PREFIX}{str(e['loc'][0]).upper()} is {'missing' if e['type'] == 'missing' else 'invalid'}"
+            for e in error.errors()
+        )
+        raise ConfigurationError(f"claims API settings incomplete or invalid: {problems}") from None
 
 
 @contextmanager

@@ -18,8 +18,16 @@ def default_data_dir() -> Path:
 
 
 def log_to_file(data_dir: Path) -> None:
-    """JSON log lines go to DATA/claimbatch.log, so the terminal shows only what a user needs."""
+    """JSON log lines go to DATA/claimbatch.log, so the terminal shows only what a user needs.
+    Warnings of the libraries underneath (asyncio, uvicorn, httpx) go there too, never to
+    the terminal, where Python would otherwise print them with their tracebacks."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    stream = open(data_dir / LOG_FILE, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     handler = logger.registered_handler
     if isinstance(handler, logging.StreamHandler):
-        handler.setStream(open(data_dir / LOG_FILE, "a", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
+        handler.setStream(stream)
+    libraries = logging.StreamHandler(stream)
+    libraries.setLevel(logging.WARNING)
+    libraries.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    libraries.addFilter(lambda record: not record.name.startswith(logger.service))  # ours are logged already
+    logging.getLogger().addHandler(libraries)

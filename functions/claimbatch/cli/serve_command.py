@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,25 +16,69 @@ from rich.console import Console
 from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
 from claimbatch.cli.data_dir import DATA_DIR_HELP, default_data_dir, log_to_file
-from claimbatch.domain.job import INBOX_PREFIX, RESULTS_PREFIX, JobState
+from claimbatch.domain.job import INBOX_PREFIX, RESULTS_PREFIX, Job
 from claimbatch.observability import logger
 from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
 from claimbatch.runtime.inbox_watcher import InboxWatcher
 
-console = Console(highlight=False)
-UNFINISHED = [JobState.RECEIVED, JobState.SPLITTING, JobState.PROCESSING, JobState.AGGREGATING]
+LOCK_FILE = "serve.lock"
+
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+_reports: set[asyncio.Task[None]] = set()  # keeps the "job finished" printers alive
+
+
+class AlreadyServing(Exception):
+    """Another `claimbatch serve` uses this data folder."""
+
+
+@contextmanager
+def _only_service_on(data_dir: Path) -> Iterator[None]:
+    """One service per data folder: two would both pick up every file."""
+    with (data_dir / LOCK_FILE).open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyServing from None
+        yield  # the lock goes with the process, however it ends
+
+
+def _report_when_finished(runtime: EmbeddedRuntime, job: Job, finished: asyncio.Event) -> None:
+    async def report() -> None:
+        await finished.wait()
+        done = runtime.store.get_job(job.job_id)
+        if done is None:
+            return
+        counts = done.counts
+        line = f"job {done.job_id} ({done.source.key}): {done.state.value}"
+        if done.error:
+            line += f": {done.error}"
+        else:
+            line += (
+                f", {counts.total or 0:,} rows: {counts.succeeded:,} succeeded, {counts.not_found:,} not found, "
+                f"{counts.invalid:,} invalid, {counts.failed:,} failed → {done.results_key}"
+            )
+        console.print(line, markup=False)
+
+    task = asyncio.create_task(report())
+    _reports.add(task)
+    task.add_done_callback(_reports.discard)
 
 
 async def serve_inbox(runtime: EmbeddedRuntime, watcher: InboxWatcher, poll_s: float, stop: asyncio.Event) -> None:
     """Resume what a previous run left unfinished, then turn every ready inbox file into a job."""
-    for job in runtime.store.list_jobs(UNFINISHED):
+    for job in runtime.unfinished_jobs():
         logger.info("resuming job", extra={"job_id": job.job_id})
-        await runtime.submit(job.job_id)
+        console.print(f"resuming job {job.job_id} ({job.source.key})", markup=False)
+        _report_when_finished(runtime, job, await runtime.submit(job.job_id))
     while not stop.is_set():
         for ready in await asyncio.to_thread(watcher.poll):
-            job = runtime.create_job(ready.key, ready.version, ready.size)
-            if job is not None and not job.state.is_terminal:
-                await runtime.submit(job.job_id)
+            # Only a job made here is run here: an existing one is finished already, resumed
+            # above, or being run by `claimbatch run` on the same data folder.
+            job = runtime.create_new_job(ready.key, ready.version, ready.size)
+            if job is not None:
+                console.print(f"picked up {ready.key}: job {job.job_id}", markup=False)
+                _report_when_finished(runtime, job, await runtime.submit(job.job_id))
         try:
             await asyncio.wait_for(stop.wait(), timeout=poll_s)
         except TimeoutError:
@@ -45,41 +92,69 @@ async def _serve(settings: EmbeddedSettings, poll_s: float, settle_s: float, kno
         loop.add_signal_handler(sig, stop.set)
     with claims_api(settings.concurrency, **knobs) as (api_settings, simulator):
         if simulator is not None:
-            console.print(f"claims API: built-in simulator at {simulator.base_url}")
+            console.print(f"claims API: built-in simulator at {simulator.base_url}", markup=False)
         async with EmbeddedRuntime(settings, OptumClaimsClient(api_settings)) as runtime:
-            console.print(f"watching {settings.data_dir / INBOX_PREFIX} → results in {settings.data_dir / RESULTS_PREFIX}")
+            console.print(
+                f"watching {settings.data_dir / INBOX_PREFIX} → results in {settings.data_dir / RESULTS_PREFIX}"
+                " (Ctrl-C to stop)",
+                markup=False,
+            )
             await serve_inbox(runtime, InboxWatcher(settings.data_dir, settle_s), poll_s, stop)
-    console.print("stopped; unfinished jobs resume on the next start")
+            console.print("stopping…", markup=False)
+    console.print("stopped; unfinished jobs resume on the next start", markup=False)
 
 
 def serve(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help=DATA_DIR_HELP)] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Claims API lookups in flight at once.")] = 16,
-    poll_s: Annotated[float, typer.Option(help="How often the inbox is scanned (seconds).")] = 0.2,
-    settle_s: Annotated[float, typer.Option(help="A file is picked up once unchanged this long (seconds).")] = 0.5,
-    sim_latency_ms: Annotated[float | None, typer.Option(help="Built-in simulator: mean latency (ms).")] = None,
-    sim_rate_limit: Annotated[float | None, typer.Option(help="Built-in simulator: requests per second.")] = None,
-    sim_error_rate: Annotated[float | None, typer.Option(help="Built-in simulator: share of 503 answers.")] = None,
+    poll_s: Annotated[float, typer.Option(min=0.01, help="How often the inbox is scanned (seconds).")] = 0.2,
+    settle_s: Annotated[
+        float, typer.Option(min=0, help="A file is picked up once unchanged this long (seconds).")
+    ] = 0.5,
+    sim_latency_ms: Annotated[float | None, typer.Option(min=0, help="Built-in simulator: mean latency (ms).")] = None,
+    sim_rate_limit: Annotated[
+        float | None, typer.Option(min=0, help="Built-in simulator: requests per second.")
+    ] = None,
+    sim_error_rate: Annotated[
+        float | None, typer.Option(min=0, max=1, help="Built-in simulator: share of 503 answers.")
+    ] = None,
 ) -> None:
     """Watch DATA/inbox/ and write each CSV's results under DATA/results/, as the bucket does.
 
     Drop (or copy) a .csv file into DATA/inbox/<path>/; its results appear as
-    DATA/results/<path>/<name>.results.csv with <name>.summary.json. Files still
-    being written are picked up once complete. Stop with Ctrl-C; unfinished jobs
-    resume on the next start, every row exactly once.
+    DATA/results/<path>/<name>.results.csv with <name>.summary.json. A file is
+    picked up once it is complete (unchanged for --settle-s, and no longer open
+    for writing); names starting with '.' or ending in .tmp, .part, .filepart,
+    .partial or ~ are left alone, so copy under such a name and rename when done.
+    Dropping the same name again with new content is a new job whose results
+    replace the old ones. Stop with Ctrl-C (or SIGTERM); unfinished jobs resume
+    on the next start, every row exactly once. The JSON log is DATA/claimbatch.log.
     """
     directory = (data_dir or default_data_dir()).expanduser().resolve()
-    (directory / INBOX_PREFIX).mkdir(parents=True, exist_ok=True)
-    log_to_file(directory)
+    try:
+        (directory / INBOX_PREFIX).mkdir(parents=True, exist_ok=True)
+        log_to_file(directory)
+    except OSError as error:
+        errors.print(f"error: cannot use the data folder {directory}: {error.strerror}", markup=False)
+        raise typer.Exit(1) from None
     settings = EmbeddedSettings(data_dir=directory, concurrency=concurrency)
     knobs = {"latency_ms": sim_latency_ms, "rate_limit": sim_rate_limit, "error_rate": sim_error_rate}
     try:
-        asyncio.run(_serve(settings, poll_s, settle_s, knobs))
-    except ConfigurationError as error:
-        console.print(f"error: {error}", soft_wrap=True)
+        with _only_service_on(directory):
+            asyncio.run(_serve(settings, poll_s, settle_s, knobs))
+    except AlreadyServing:
+        errors.print(f"error: another claimbatch serve is already using {directory}", markup=False)
         raise typer.Exit(1) from None
+    except ConfigurationError as error:
+        errors.print(f"error: {error}", markup=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:  # Ctrl-C before the service had set up its own handling
+        errors.print("stopped", markup=False)
+        raise typer.Exit(130) from None
     except Exception as error:
-        console.print(f"error: {type(error).__name__}: serve stopped; details in {directory / 'claimbatch.log'}")
+        errors.print(
+            f"error: {type(error).__name__}: serve stopped; details in {directory / 'claimbatch.log'}", markup=False
+        )
         logger.exception("serve failed")
         raise typer.Exit(1) from None
 

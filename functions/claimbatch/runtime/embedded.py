@@ -9,17 +9,20 @@ worker tasks in place of SQS and Lambda concurrency.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from claimbatch.adapters.embedded.local_object_store import LOCAL_BUCKET, LocalObjectStore
 from claimbatch.adapters.embedded.sqlite_job_store import SqliteJobStore
 from claimbatch.claims.provider import ClaimStatusProvider
+from claimbatch.domain.inbox_rules import skip_reason
 from claimbatch.domain.input_reader import InputLimits
-from claimbatch.domain.job import Job, JobState
+from claimbatch.domain.job import Job, JobState, SourceObject, new_job, utc_now
 from claimbatch.logic.aggregate_results import AggregateDeps, aggregate_job
 from claimbatch.logic.process_chunk import ChunkDeferred, WorkerDeps, process_chunk
 from claimbatch.logic.split_file import SplitDeps, SplitSettings, split_job
@@ -28,6 +31,12 @@ from claimbatch.observability import logger
 from claimbatch.ports.messages import RowChunk
 
 DB_NAME = "claimbatch.db"
+UNFINISHED_STATES = (JobState.RECEIVED, JobState.SPLITTING, JobState.PROCESSING, JobState.AGGREGATING)
+_STOP_SPLITTERS_S = 10.0  # how long stop() waits for splitter threads to let go of the store
+
+
+class RuntimeStopping(Exception):
+    """The runtime is shutting down: a splitter thread gives up handing on rows."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +45,14 @@ class EmbeddedSettings:
     concurrency: int = 16  # lookups in flight
     rows_per_message: int = 100
     limits: InputLimits = field(default_factory=InputLimits)
-    max_deliveries: int = 5
-    redelivery_base_s: float = 1.0  # a deferred chunk waits base * 2**delivery (jittered) before it comes back
+    # A row whose lookups failed transiently (throttled, API down) is written as failed only
+    # when its chunk's last delivery fails too. Each delivery gives a row the client's whole
+    # retry budget; between deliveries the chunk waits a jittered base * 2**delivery, at most
+    # max_redelivery_delay_s. The defaults ride out minutes of throttling or outage.
+    max_deliveries: int = 10
+    redelivery_base_s: float = 1.0
+    max_redelivery_delay_s: float = 30.0
+    split_threads: int = 4  # files split at once; more wait their turn
 
 
 class _QueueBridge:
@@ -69,6 +84,13 @@ class EmbeddedRuntime:
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._finished: dict[str, asyncio.Event] = {}
+        self._stopping = False
+        self._splitters: set[asyncio.Future[object]] = set()  # splits running, waited for by stop()
+        # Splitters block while the chunk queue is full. In their own threads they can never
+        # take all of the default executor, which the workers need to reach the store.
+        self._split_pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=settings.split_threads, thread_name_prefix="claimbatch-splitter"
+        )
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -81,10 +103,16 @@ class EmbeddedRuntime:
         self._spawn(self._aggregator())
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        """Stop at once: lookups in flight are abandoned (their rows run again after a
+        restart), splitter threads let go, then the store is closed."""
+        self._stopping = True
+        for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self._splitters:
+            await asyncio.wait(self._splitters, timeout=_STOP_SPLITTERS_S)
+        self._split_pool.shutdown(wait=False, cancel_futures=True)
         await self.provider.aclose()
         self.store.close()
 
@@ -101,17 +129,56 @@ class EmbeddedRuntime:
         task.add_done_callback(self._tasks.discard)
 
     def _workers(self) -> int:
-        # Each worker looks up a whole chunk at once; the client caps lookups in flight.
-        return max(2, math.ceil(self.settings.concurrency / self.settings.rows_per_message) + 1)
+        # Each worker looks up a whole chunk at once and the client caps lookups in flight.
+        # A chunk finishes with its slowest row (retries back off for seconds), so keep
+        # twice the chunks the API can serve, and a few more, on the way: the pool never idles.
+        return max(4, 2 * math.ceil(self.settings.concurrency / self.settings.rows_per_message) + 2)
 
-    def _call_in_loop(self, coroutine) -> None:  # type: ignore[no-untyped-def]
+    def _call_in_loop(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Run `coroutine` on the event loop from a splitter thread and wait for it;
+        raises RuntimeStopping instead of waiting forever once stop() has begun."""
         assert self._loop is not None
-        asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+        if self._stopping:
+            coroutine.close()
+            raise RuntimeStopping
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        while True:
+            try:
+                future.result(timeout=0.2)
+                return
+            except concurrent.futures.TimeoutError:
+                if self._stopping:
+                    future.cancel()
+                    raise RuntimeStopping from None
 
     # -- jobs ---------------------------------------------------------------------
 
     def create_job(self, key: str, version: str, size: int) -> Job | None:
+        """The job for this object version, made on first sight; None when the object is not a job."""
         return start_job(ObjectCreated(bucket=LOCAL_BUCKET, key=key, version=version, size=size), self.store)
+
+    def create_new_job(self, key: str, version: str, size: int, *, any_name: bool = False) -> Job | None:
+        """A job made by this call; None when the object is not a job or already has one
+        (made earlier, or by another process on the same data folder). `any_name`: the
+        user named the file, so the inbox's rules for names that are not jobs do not apply."""
+        if not any_name and skip_reason(key, size) is not None:
+            return self.create_job(key, version, size)  # logs why it is skipped; None
+        job = new_job(SourceObject(bucket=LOCAL_BUCKET, key=key, version=version, size=size))
+        if not self.store.create_job(job):
+            logger.info("object already has a job", extra={"job_id": job.job_id})
+            return None
+        logger.info("job created", extra={"job_id": job.job_id})
+        return job
+
+    def unfinished_jobs(self) -> list[Job]:
+        return self.store.list_jobs(UNFINISHED_STATES)
+
+    def cancel_job(self, job_id: str) -> bool:
+        """Give up an unfinished job (a `run` the user interrupted); True when it was cancelled."""
+        cancelled = self.store.transition(job_id, UNFINISHED_STATES, JobState.CANCELLED, at=utc_now())
+        if cancelled:
+            logger.info("job cancelled", extra={"job_id": job_id})
+        return cancelled
 
     async def submit(self, job_id: str) -> asyncio.Event:
         """Start (or resume) a job once per process; the returned event is set when it is terminal."""
@@ -143,7 +210,7 @@ class EmbeddedRuntime:
         assert job is not None
         return job
 
-    async def _start_split(self, job_id: str) -> None:
+    async def _start_split(self, job_id: str, attempt: int = 1) -> None:
         deps = SplitDeps(
             store=self.store,
             objects=self.objects,
@@ -151,15 +218,38 @@ class EmbeddedRuntime:
             signals=self._bridge,
             settings=SplitSettings(rows_per_message=self.settings.rows_per_message, limits=self.settings.limits),
         )
+        assert self._loop is not None
+        thread = self._loop.run_in_executor(self._split_pool, split_job, job_id, deps, lambda: math.inf)
+        self._splitters.add(thread)
+        thread.add_done_callback(self._splitters.discard)
 
         async def split() -> None:
             try:
-                await asyncio.to_thread(split_job, job_id, deps, lambda: math.inf)
+                await asyncio.shield(thread)
+            except RuntimeStopping:
+                logger.info("splitter stopped", extra={"job_id": job_id})
+                return
+            except OSError as error:  # the input went away or cannot be read: no use trying again
+                logger.warning("input unreadable", extra={"job_id": job_id, "error_type": type(error).__name__})
+                await self._fail_job(job_id, f"cannot read the input file: {error.strerror or type(error).__name__}")
             except Exception:
-                logger.exception("splitter failed", extra={"job_id": job_id})
+                logger.exception("splitter failed", extra={"job_id": job_id, "attempt": attempt})
+                if attempt < self.settings.max_deliveries:
+                    await asyncio.sleep(self._redelivery_delay(attempt + 1))
+                    await self._start_split(job_id, attempt + 1)
+                    return
+                await self._fail_job(job_id, "the input file could not be split (details in the log)")
             self._mark_if_terminal(job_id)
 
         self._spawn(split())
+
+    async def _fail_job(self, job_id: str, error: str) -> None:
+        """A job that cannot go on fails with one sentence, and still gets its summary."""
+        failed = await asyncio.to_thread(
+            self.store.transition, job_id, UNFINISHED_STATES, JobState.FAILED, error=error, at=utc_now()
+        )
+        if failed:
+            await self._aggregations.put(job_id)
 
     def _mark_if_terminal(self, job_id: str) -> None:
         job = self.store.get_job(job_id)
@@ -177,6 +267,10 @@ class EmbeddedRuntime:
             try:
                 await process_chunk(chunk, delivery, deps)
             except ChunkDeferred:
+                logger.info(
+                    "chunk deferred: rows failed transiently",
+                    extra={"job_id": chunk.job_id, "chunk": chunk.chunk, "delivery": delivery},
+                )
                 self._redeliver(chunk, delivery + 1)
             except Exception:
                 logger.exception("chunk failed, redelivering", extra={"job_id": chunk.job_id, "chunk": chunk.chunk})
@@ -184,8 +278,12 @@ class EmbeddedRuntime:
             finally:
                 self._chunks.task_done()
 
+    def _redelivery_delay(self, delivery: int) -> float:
+        ceiling = min(self.settings.max_redelivery_delay_s, self.settings.redelivery_base_s * 2 ** min(delivery, 16))
+        return random.uniform(ceiling / 2, ceiling)  # jittered, but never next to nothing
+
     def _redeliver(self, chunk: RowChunk, delivery: int) -> None:
-        delay = random.uniform(0, self.settings.redelivery_base_s * 2 ** min(delivery, 6))
+        delay = self._redelivery_delay(delivery)
 
         async def later() -> None:
             await asyncio.sleep(delay)
@@ -195,10 +293,27 @@ class EmbeddedRuntime:
 
     async def _aggregator(self) -> None:
         deps = AggregateDeps(store=self.store, objects=self.objects)
+        failures: dict[str, int] = {}
         while True:
             job_id = await self._aggregations.get()
             try:
                 await asyncio.to_thread(aggregate_job, job_id, deps)
             except Exception:
-                logger.exception("aggregation failed", extra={"job_id": job_id})
+                failures[job_id] = attempt = failures.get(job_id, 0) + 1
+                logger.exception("aggregation failed", extra={"job_id": job_id, "attempt": attempt})
+                if attempt < self.settings.max_deliveries:
+                    self._spawn(self._aggregate_later(job_id, self._redelivery_delay(attempt + 1)))
+                else:  # the results cannot be written (a full disk?): the job must still end
+                    await asyncio.to_thread(
+                        self.store.transition,
+                        job_id,
+                        [JobState.AGGREGATING],
+                        JobState.FAILED,
+                        error="the results file could not be written (details in the log)",
+                        at=utc_now(),
+                    )
             self._mark_if_terminal(job_id)
+
+    async def _aggregate_later(self, job_id: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self._aggregations.put(job_id)

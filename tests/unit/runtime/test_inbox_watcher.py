@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+import pytest
 
 from claimbatch.runtime.inbox_watcher import InboxWatcher
+from claimbatch.runtime.open_writers import open_for_writing
 
 
 class Clock:
@@ -68,3 +72,54 @@ def test_a_rewritten_file_is_a_new_job(tmp_path):
     (second,) = watcher.poll()
 
     assert first.version != second.version
+
+
+def test_a_settled_file_still_open_for_writing_waits_until_it_is_closed(tmp_path):
+    clock = Clock()
+    writing: set[Path] = set()
+    watcher = InboxWatcher(tmp_path, settle_s=0.1, clock=clock, busy=lambda paths: writing & set(paths))
+    target = tmp_path / "inbox" / "slow.csv"
+    target.parent.mkdir()
+    target.write_bytes(b"claim_number,first")  # a copy that paused half-way
+    writing.add(target.resolve())
+    watcher.poll()
+    clock.now = 5
+
+    assert watcher.poll() == []  # unchanged for long, but its writer still holds it
+
+    writing.clear()
+    (ready,) = watcher.poll()
+    assert ready.size == len(b"claim_number,first")
+
+
+def test_a_file_completed_during_the_poll_is_handed_out_once_with_its_final_version(tmp_path):
+    clock = Clock()
+    target = tmp_path / "inbox" / "slow.csv"
+
+    def finish_writing_meanwhile(paths):
+        with target.open("ab") as handle:  # the rest arrives between the stat and the check
+            handle.write(b"_name\n")
+        return set()
+
+    watcher = InboxWatcher(tmp_path, settle_s=0.1, clock=clock, busy=finish_writing_meanwhile)
+    target.parent.mkdir()
+    target.write_bytes(b"claim_number,first")
+    watcher.poll()
+    clock.now = 1
+
+    assert watcher.poll() == []  # the version it settled on is gone
+
+    watcher = InboxWatcher(tmp_path, settle_s=0.1, clock=clock)
+    watcher.poll()
+    clock.now = 2
+    (ready,) = watcher.poll()
+    assert ready.size == len(b"claim_number,first_name\n")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="needs Linux /proc")
+def test_open_for_writing_sees_writers_not_readers(tmp_path):
+    written, read = tmp_path / "written.csv", tmp_path / "read.csv"
+    read.write_bytes(b"x")
+    with written.open("wb"), read.open("rb"):
+        assert open_for_writing([written.resolve(), read.resolve()]) == {written.resolve()}
+    assert open_for_writing([written.resolve(), read.resolve()]) == set()
