@@ -68,8 +68,27 @@ class WorkerEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, ClaimsApiEnv):
     row_patience_s: PositiveFloat = Field(default=900.0, alias="ROW_PATIENCE_S")
 
 
-class AggregatorEnv(TableEnv):
-    pass
+class FileLimitsEnv(_EnvModel):
+    """The limits of one input file; the splitter's, read again where a file is re-read."""
+
+    max_rows: PositiveInt = Field(default=1_000_000, alias="MAX_ROWS_PER_FILE")
+    max_bytes: PositiveInt = Field(default=1 << 30, alias="MAX_BYTES_PER_FILE")
+
+
+class AggregatorEnv(TableEnv, FileLimitsEnv):
+    """FileLimitsEnv: a cancelled job's input is read again for its results file."""
+
+
+class JobApiEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, FileLimitsEnv):
+    """The job API behind API Gateway: uploads into the ingest bucket, jobs from the table;
+    a retry sends chunks on the rows queue, a cancel asks for the aggregation."""
+
+    ingest_bucket: str = Field(alias="INGEST_BUCKET")
+    kms_key_id: str = Field(alias="KMS_KEY_ID")  # uploads must be encrypted with it (SSE-KMS)
+    rows_per_message: PositiveInt = Field(default=100, alias="ROWS_PER_MESSAGE")  # the splitter's
+    max_upload_bytes: PositiveInt = Field(default=1 << 30, alias="MAX_UPLOAD_BYTES")
+    upload_url_expires_s: PositiveInt = Field(default=900, alias="UPLOAD_URL_EXPIRES_S")
+    download_url_expires_s: PositiveInt = Field(default=300, alias="DOWNLOAD_URL_EXPIRES_S")
 
 
 class SignalsEnv(TableEnv, SplitQueueEnv, AggregateQueueEnv):
@@ -92,6 +111,11 @@ def worker_env() -> WorkerEnv:
 @cache
 def aggregator_env() -> AggregatorEnv:
     return AggregatorEnv.from_environ()
+
+
+@cache
+def job_api_env() -> JobApiEnv:
+    return JobApiEnv.from_environ()
 
 
 @cache

@@ -7,13 +7,21 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from botocore.config import Config
 
 from claimbatch.adapters.aws.boto_clients import aws_client
 from claimbatch.adapters.aws.claims_credentials import claims_settings_from_secret
 from claimbatch.adapters.aws.dynamodb_job_store import DynamoJobStore
 from claimbatch.adapters.aws.powertools_metrics import PowertoolsPipelineMetrics
+from claimbatch.adapters.aws.s3_file_links import S3FileLinks
 from claimbatch.adapters.aws.s3_object_store import S3ObjectStore
 from claimbatch.adapters.aws.sqs_queues import SqsRowQueue, SqsSender, SqsStageSignals
+from claimbatch.api.dependencies import JobApiDeps, JobApiSettings
+from claimbatch.api.routes import build_job_api
 from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.domain.input_reader import InputLimits
 from claimbatch.handlers import env_vars
@@ -51,7 +59,38 @@ def splitter_deps() -> SplitDeps:
 @cache
 def aggregator_deps() -> AggregateDeps:
     env = env_vars.aggregator_env()
-    return AggregateDeps(store=job_store(env.table_name), objects=S3ObjectStore(aws_client("s3")))
+    return AggregateDeps(
+        store=job_store(env.table_name),
+        objects=S3ObjectStore(aws_client("s3")),
+        limits=InputLimits(max_rows=env.max_rows, max_bytes=env.max_bytes),
+    )
+
+
+def _presigning_s3_client() -> Any:
+    """Links to SSE-KMS objects must be signed with Signature Version 4, on the regional endpoint."""
+    return boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
+
+
+@cache
+def job_api() -> APIGatewayHttpResolver:
+    env = env_vars.job_api_env()
+    return build_job_api(
+        JobApiDeps(
+            store=job_store(env.table_name),
+            objects=S3ObjectStore(aws_client("s3")),
+            links=S3FileLinks(_presigning_s3_client(), env.ingest_bucket, env.kms_key_id),
+            rows=SqsRowQueue(_sender(), env.rows_queue_url),
+            signals=SqsStageSignals(_sender(), env.aggregate_queue_url),
+            settings=JobApiSettings(
+                upload_bucket=env.ingest_bucket,
+                max_upload_bytes=env.max_upload_bytes,
+                upload_expires=timedelta(seconds=env.upload_url_expires_s),
+                download_expires=timedelta(seconds=env.download_url_expires_s),
+                rows_per_message=env.rows_per_message,
+                limits=InputLimits(max_rows=env.max_rows, max_bytes=env.max_bytes),
+            ),
+        )
+    )
 
 
 def _signals_store() -> tuple[DynamoJobStore, SqsStageSignals]:
@@ -111,12 +150,14 @@ def reset() -> None:
         job_store,
         splitter_deps,
         aggregator_deps,
+        job_api,
         dead_letter_deps,
         sweeper_deps,
         aws_client,
         env_vars.splitter_env,
         env_vars.worker_env,
         env_vars.aggregator_env,
+        env_vars.job_api_env,
         env_vars.signals_env,
     ):
         cached.cache_clear()

@@ -1,13 +1,24 @@
 """The aggregator's use case: stream the results file and the summary, then
-mark the job COMPLETED. Idempotent: run twice, it writes the same files."""
+mark the job COMPLETED. Idempotent: run twice, it writes the same files.
+
+A CANCELLED job gets its results file and summary too: rows already looked up
+keep their result, row errors stay row errors, every other row is written as
+cancelled. The input is read again for that, since a job cancelled while it was
+being split does not know its rows yet.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import TypeVar
 
-from claimbatch.domain.job import JobCounts, JobState, OutcomeTally, utc_now
-from claimbatch.domain.result_row import ResultRow
+from claimbatch.domain.claim_row import ParsedRow, ValidRow
+from claimbatch.domain.errors import InputFileError
+from claimbatch.domain.input_reader import InputLimits, read_claim_rows
+from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, utc_now
+from claimbatch.domain.result_row import ResultRow, RowOutcome, result_from_invalid
 from claimbatch.domain.results_order import one_result_per_row
 from claimbatch.domain.results_writer import iter_results_csv
 from claimbatch.domain.summary import summary_json_bytes
@@ -17,12 +28,16 @@ from claimbatch.ports.object_store import ObjectStore
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
+CANCELLED_ERROR = "cancelled"
+_T = TypeVar("_T")
+_ROWS_PER_READ = 1_000  # stored results fetched per range query (one DynamoDB shard)
 
 
 @dataclass
 class AggregateDeps:
     store: JobStore
     objects: ObjectStore
+    limits: InputLimits = field(default_factory=InputLimits)  # for re-reading a cancelled job's input
 
 
 def _log_missing(job_id: str):
@@ -43,6 +58,9 @@ def aggregate_job(job_id: str, deps: AggregateDeps) -> JobState | None:
 
     if job.state is JobState.FAILED:
         objects.write_stream(bucket, job.summary_key, [summary_json_bytes(job, None)], JSON_CONTENT_TYPE)
+        return job.state
+    if job.state is JobState.CANCELLED:
+        _write_cancelled(job, deps)
         return job.state
     if job.state is not JobState.AGGREGATING:
         logger.info("aggregation not due", extra={"job_id": job_id, "state": job.state.value})
@@ -69,3 +87,65 @@ def aggregate_job(job_id: str, deps: AggregateDeps) -> JobState | None:
     store.transition(job_id, [JobState.AGGREGATING], JobState.COMPLETED, at=completed_at)
     logger.info("job completed", extra={"job_id": job_id, "rows": total})
     return JobState.COMPLETED
+
+
+def cancelled_row(row: int, claim_number: str) -> ResultRow:
+    return ResultRow(row=row, claim_number=claim_number, outcome=RowOutcome.CANCELLED, error=CANCELLED_ERROR)
+
+
+def _write_cancelled(job: Job, deps: AggregateDeps) -> None:
+    """Results and summary of a cancelled job; its counters become what the file holds."""
+
+    def write(rows: Iterable[ResultRow]) -> OutcomeTally:
+        tally = OutcomeTally()
+
+        def counted() -> Iterator[ResultRow]:
+            for result in rows:
+                tally.add(result)
+                yield result
+
+        deps.objects.write_stream(job.source.bucket, job.results_key, iter_results_csv(counted()), CSV_CONTENT_TYPE)
+        return tally
+
+    try:
+        tally = write(_merge_with_input(job, deps))
+    except InputFileError:  # the file would have failed the job: write what is known
+        logger.info("cancelled job's input unreadable, writing the rows known", extra={"job_id": job.job_id})
+        tally = write(_known_rows(job, deps))
+    counts = JobCounts(total=tally.done, **tally.model_dump())
+    deps.store.record_counts(job.job_id, counts, JobState.CANCELLED)
+    finished = job.model_copy(update={"counts": counts})
+    location = deps.objects.location(job.source.bucket, job.results_key)
+    deps.objects.write_stream(
+        job.source.bucket, job.summary_key, [summary_json_bytes(finished, location)], JSON_CONTENT_TYPE
+    )
+    logger.info("cancelled job's results written", extra={"job_id": job.job_id, **tally.increments()})
+
+
+def _merge_with_input(job: Job, deps: AggregateDeps) -> Iterator[ResultRow]:
+    source = job.source
+    parsed_rows = read_claim_rows(deps.objects.read_chunks(source.bucket, source.key, source.version), deps.limits)
+    for batch in _batches(parsed_rows, _ROWS_PER_READ):
+        stored = deps.store.get_results(job.job_id, [parsed.row for parsed in batch])
+        for parsed in batch:
+            yield stored.get(parsed.row) or _unfinished(parsed)
+
+
+def _unfinished(parsed: ParsedRow) -> ResultRow:
+    if isinstance(parsed, ValidRow):
+        return cancelled_row(parsed.row, parsed.query.claim_number)
+    return result_from_invalid(parsed)
+
+
+def _known_rows(job: Job, deps: AggregateDeps) -> Iterator[ResultRow]:
+    last_row = job.counts.total if job.counts.total is not None else deps.store.split_cursor(job.job_id)
+    for batch in _batches(range(1, last_row + 1), _ROWS_PER_READ):
+        stored = deps.store.get_results(job.job_id, list(batch))
+        for row in batch:
+            yield stored.get(row) or cancelled_row(row, "")
+
+
+def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from claimbatch.domain.job import Job, JobState, OutcomeTally
+from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally
 from claimbatch.domain.result_row import ResultRow
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """One page of a tenant's jobs, newest first. `next_after` is the position to go
+    on from (opaque to callers: `<created_at>#<job_id>` of the last job), None at the end."""
+
+    jobs: list[Job]
+    next_after: str | None
 
 
 class JobStore(Protocol):
@@ -80,4 +90,35 @@ class JobStore(Protocol):
 
     def iter_results(self, job_id: str) -> Iterator[ResultRow]:
         """Every stored result of the job, in row order, streaming."""
+        ...
+
+    # -- the job API ----------------------------------------------------------------
+
+    def list_tenant_jobs(
+        self, tenant: str, *, state: JobState | None = None, limit: int = 20, after: str | None = None
+    ) -> JobPage:
+        """The tenant's jobs newest first, `limit` at most, starting after the position `after`."""
+        ...
+
+    def find_job_by_source(self, tenant: str, key: str, created_since: datetime) -> Job | None:
+        """The newest job of the tenant made from object `key` since `created_since`."""
+        ...
+
+    def uncount_chunk(self, job_id: str, chunk_id: str, tally: OutcomeTally) -> bool:
+        """Undo the counting of a chunk of a job reopened for a retry (PROCESSING): remove
+        its marker and take `tally` off the counters, atomically, only if the marker was there."""
+        ...
+
+    def delete_results(self, job_id: str, rows: Sequence[int]) -> None:
+        """Forget the stored results of `rows` (so a worker looks them up again)."""
+        ...
+
+    def reopen_for_retry(self, job_id: str) -> int | None:
+        """COMPLETED → PROCESSING for a retry; the retry's number (1, 2, …), or None
+        when the job was not COMPLETED (another caller won, or it never was)."""
+        ...
+
+    def record_counts(self, job_id: str, counts: JobCounts, state: JobState) -> bool:
+        """Set the counters to what a terminal job's results file holds (a cancelled
+        job's rows that were never looked up); only while the job is in `state`."""
         ...

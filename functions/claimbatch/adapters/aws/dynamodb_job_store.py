@@ -11,12 +11,16 @@ rows back in input order.
 Two sparse global secondary indexes hold job items only:
   active-jobs   active_pk="ACTIVE", active_sk=<created_at>#<job>   while the job is not terminal
   tenant-jobs   tenant_pk=<tenant>,  tenant_sk=<created_at>#<job>  every job, newest first per tenant
+                (projection ALL: a listing page is one query)
+
+The job API's uploads live beside them:
+  upload      pk=UPLOAD#<upload>        sk=UPLOAD        tenant, key, filename, times, job (once found)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +30,8 @@ from botocore.exceptions import ClientError
 from claimbatch.adapters.aws.retrying import PartialFailureError, PartialRetry
 from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, SourceObject, utc_now
 from claimbatch.domain.result_row import ResultRow
+from claimbatch.ports.job_store import JobPage
+from claimbatch.ports.uploads import UploadRecord
 
 ROWS_PER_SHARD = 1_000
 BATCH_WRITE_LIMIT = 25
@@ -34,6 +40,8 @@ ACCEPTING_ROWS = (JobState.SPLITTING, JobState.PROCESSING)
 ACTIVE_INDEX = "active-jobs"
 TENANT_INDEX = "tenant-jobs"
 ACTIVE = "ACTIVE"
+TTL_ATTRIBUTE = "expires_at"  # epoch seconds; DynamoDB's TTL deletes the item after it
+UPLOAD_RECORD_KEPT = timedelta(days=30)  # how long an upload id resolves after its form expired
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -103,24 +111,7 @@ class DynamoJobStore:
 
     def get_job(self, job_id: str) -> Job | None:
         item = self._job_item(job_id)
-        if item is None:
-            return None
-        counts = {name: int(item.get(name, 0)) for name in COUNTER_FIELDS}
-        total = item.get("total")
-        return Job(
-            job_id=item["job_id"],
-            source=SourceObject.model_validate({k: (int(v) if k == "size" else v) for k, v in item["source"].items()}),
-            state=JobState(item["state"]),
-            counts=JobCounts(total=None if total is None else int(total), **counts),
-            error=item.get("error"),
-            created_at=datetime.fromisoformat(item["created_at"]),
-            started_at=datetime.fromisoformat(item["started_at"]) if item.get("started_at") else None,
-            completed_at=datetime.fromisoformat(item["completed_at"]) if item.get("completed_at") else None,
-            updated_at=datetime.fromisoformat(item["updated_at"]) if item.get("updated_at") else None,
-            redrives=int(item.get("redrives", 0)),
-            results_key=item["results_key"],
-            summary_key=item["summary_key"],
-        )
+        return None if item is None else _job_of(item)
 
     def _conditional_update(
         self, job_id: str, update: str, condition: str, names: dict[str, str], values: dict[str, Any]
@@ -366,6 +357,225 @@ class DynamoJobStore:
         ):
             for item in page["Items"]:
                 yield _from_item(item)
+
+    # -- the job API ------------------------------------------------------------------
+
+    def _query_tenant_jobs(
+        self, tenant: str, condition: str, values: dict[str, Any], *, filters: dict[str, Any], page: int
+    ) -> Iterator[dict[str, Any]]:
+        """Job items of the tenant, newest first, that match `filters` (attribute path → value)."""
+        names: dict[str, str] = {}
+        filter_parts = []
+        for i, (path, value) in enumerate(filters.items()):
+            parts = path.split(".")
+            names.update({f"#f{i}_{j}": part for j, part in enumerate(parts)})
+            filter_parts.append(".".join(f"#f{i}_{j}" for j in range(len(parts))) + f" = :f{i}")
+            values = {**values, f":f{i}": value}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": TENANT_INDEX,
+            "KeyConditionExpression": "tenant_pk = :tenant" + condition,
+            "ExpressionAttributeValues": _to_item({":tenant": tenant, **values}),
+            "ScanIndexForward": False,
+            "Limit": page,
+        }
+        if filter_parts:
+            request["FilterExpression"] = " AND ".join(filter_parts)
+            request["ExpressionAttributeNames"] = names
+        while True:
+            answer = self._ddb.query(**request)
+            for item in answer["Items"]:
+                yield _from_item(item)
+            if "LastEvaluatedKey" not in answer:
+                return
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def list_tenant_jobs(
+        self, tenant: str, *, state: JobState | None = None, limit: int = 20, after: str | None = None
+    ) -> JobPage:
+        condition, values = ("", {}) if after is None else (" AND tenant_sk < :after", {":after": after})
+        filters = {} if state is None else {"state": state.value}
+        # A filtered query reads a page, then filters it: read wider pages then.
+        page = limit + 1 if state is None else max(100, limit + 1)
+        items = []
+        for item in self._query_tenant_jobs(tenant, condition, values, filters=filters, page=page):
+            items.append(item)
+            if len(items) > limit:
+                break
+        jobs = [_job_of(item) for item in items[:limit]]
+        return JobPage(jobs=jobs, next_after=items[limit - 1]["tenant_sk"] if len(items) > limit else None)
+
+    def find_job_by_source(self, tenant: str, key: str, created_since: datetime) -> Job | None:
+        for item in self._query_tenant_jobs(
+            tenant,
+            " AND tenant_sk >= :since",
+            {":since": created_since.isoformat()},
+            filters={"source.key": key},
+            page=100,
+        ):
+            return _job_of(item)
+        return None
+
+    def uncount_chunk(self, job_id: str, chunk_id: str, tally: OutcomeTally) -> bool:
+        decrements = tally.increments()
+        job_key = _to_item({"pk": job_pk(job_id), "sk": "JOB"})
+        guard: dict[str, Any]
+        if decrements:
+            names = {f"#c{i}": name for i, name in enumerate(decrements)}
+            values: dict[str, Any] = {f":c{i}": -value for i, value in enumerate(decrements.values())}
+            guard = {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": job_key,
+                    "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(decrements))),
+                    "ConditionExpression": "#state = :processing",
+                    "ExpressionAttributeNames": {**names, "#state": "state"},
+                    "ExpressionAttributeValues": _to_item({**values, ":processing": JobState.PROCESSING.value}),
+                }
+            }
+        else:
+            guard = {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": job_key,
+                    "ConditionExpression": "#state = :processing",
+                    "ExpressionAttributeNames": {"#state": "state"},
+                    "ExpressionAttributeValues": _to_item({":processing": JobState.PROCESSING.value}),
+                }
+            }
+        transaction = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": _to_item({"pk": job_pk(job_id), "sk": f"CHUNK#{chunk_id}"}),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            guard,
+        ]
+        for attempt in range(1, self._retry.attempts + 1):
+            try:
+                self._ddb.transact_write_items(TransactItems=transaction)
+                return True
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in reasons or not reasons:
+                    return False  # not counted (any more), or the job is not being retried
+                self._retry.pause(attempt)
+        raise PartialFailureError(f"could not uncount chunk {chunk_id} of job {job_id}")
+
+    def delete_results(self, job_id: str, rows: Sequence[int]) -> None:
+        for start in range(0, len(rows), BATCH_WRITE_LIMIT):
+            self._batch_write(
+                [{"DeleteRequest": {"Key": row_key(job_id, row)}} for row in rows[start : start + BATCH_WRITE_LIMIT]]
+            )
+
+    def reopen_for_retry(self, job_id: str) -> int | None:
+        try:
+            answer = self._ddb.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": job_pk(job_id), "sk": "JOB"}),
+                # Active again, so the sweeper watches the retry as it watches a first run.
+                UpdateExpression="SET #state = :processing, updated_at = :now, active_pk = :active"
+                " REMOVE completed_at, #error ADD retries :one",
+                ConditionExpression="#state = :completed",
+                ExpressionAttributeNames={"#state": "state", "#error": "error"},
+                ExpressionAttributeValues=_to_item(
+                    {
+                        ":processing": JobState.PROCESSING.value,
+                        ":completed": JobState.COMPLETED.value,
+                        ":now": utc_now().isoformat(),
+                        ":active": ACTIVE,
+                        ":one": 1,
+                    }
+                ),
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return None
+            raise
+        return int(_from_item(answer["Attributes"])["retries"])
+
+    def record_counts(self, job_id: str, counts: JobCounts, state: JobState) -> bool:
+        values: dict[str, Any] = {f":{name}": getattr(counts, name) for name in COUNTER_FIELDS}
+        names = {f"#{name}": name for name in COUNTER_FIELDS}
+        sets = [f"#{name} = :{name}" for name in COUNTER_FIELDS]
+        if counts.total is not None:
+            sets.append("#total = :total")
+            names["#total"] = "total"
+            values[":total"] = counts.total
+        return self._conditional_update(
+            job_id,
+            "SET " + ", ".join(sets),
+            "#state = :state",
+            {**names, "#state": "state"},
+            {**values, ":state": state.value},
+        )
+
+    # -- uploads ---------------------------------------------------------------------------
+
+    def put_upload(self, upload: UploadRecord) -> None:
+        item = {
+            "pk": f"UPLOAD#{upload.upload_id}",
+            "sk": "UPLOAD",
+            "upload_id": upload.upload_id,
+            "tenant": upload.tenant,
+            "key": upload.key,
+            "filename": upload.filename,
+            "created_at": upload.created_at.isoformat(),
+            "form_expires_at": upload.expires_at.isoformat(),
+            "job_id": upload.job_id,
+            TTL_ATTRIBUTE: int((upload.expires_at + UPLOAD_RECORD_KEPT).timestamp()),
+        }
+        self._ddb.put_item(TableName=self._table, Item=_to_item(item))
+
+    def get_upload(self, upload_id: str) -> UploadRecord | None:
+        answer = self._ddb.get_item(
+            TableName=self._table, Key=_to_item({"pk": f"UPLOAD#{upload_id}", "sk": "UPLOAD"}), ConsistentRead=True
+        )
+        if "Item" not in answer:
+            return None
+        item = _from_item(answer["Item"])
+        return UploadRecord(
+            upload_id=item["upload_id"],
+            tenant=item["tenant"],
+            key=item["key"],
+            filename=item["filename"],
+            created_at=datetime.fromisoformat(item["created_at"]),
+            expires_at=datetime.fromisoformat(item["form_expires_at"]),
+            job_id=item.get("job_id"),
+        )
+
+    def link_upload(self, upload_id: str, job_id: str) -> None:
+        self._ddb.update_item(
+            TableName=self._table,
+            Key=_to_item({"pk": f"UPLOAD#{upload_id}", "sk": "UPLOAD"}),
+            UpdateExpression="SET job_id = :job",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=_to_item({":job": job_id}),
+        )
+
+
+def _job_of(item: dict[str, Any]) -> Job:
+    counts = {name: int(item.get(name, 0)) for name in COUNTER_FIELDS}
+    total = item.get("total")
+    return Job(
+        job_id=item["job_id"],
+        source=SourceObject.model_validate({k: (int(v) if k == "size" else v) for k, v in item["source"].items()}),
+        state=JobState(item["state"]),
+        counts=JobCounts(total=None if total is None else int(total), **counts),
+        error=item.get("error"),
+        created_at=datetime.fromisoformat(item["created_at"]),
+        started_at=datetime.fromisoformat(item["started_at"]) if item.get("started_at") else None,
+        completed_at=datetime.fromisoformat(item["completed_at"]) if item.get("completed_at") else None,
+        updated_at=datetime.fromisoformat(item["updated_at"]) if item.get("updated_at") else None,
+        redrives=int(item.get("redrives", 0)),
+        results_key=item["results_key"],
+        summary_key=item["summary_key"],
+    )
 
 
 def _decimal(value: float) -> Decimal:

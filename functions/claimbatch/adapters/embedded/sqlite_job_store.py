@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, SourceObject, utc_now
+from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, SourceObject, tenant_of, utc_now
 from claimbatch.domain.result_row import ResultRow
+from claimbatch.ports.job_store import JobPage
+from claimbatch.ports.uploads import UploadRecord
 
 COUNTER_FIELDS = ("done", "succeeded", "not_found", "invalid", "failed", "cancelled")
 RESULT_FIELDS = tuple(ResultRow.__dataclass_fields__)
@@ -38,7 +40,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     summary_key TEXT NOT NULL,
     rows_split INTEGER NOT NULL DEFAULT 0,
     split_lease_until REAL NOT NULL DEFAULT 0,
-    redrives INTEGER NOT NULL DEFAULT 0
+    redrives INTEGER NOT NULL DEFAULT 0,
+    tenant TEXT NOT NULL DEFAULT 'default',
+    source_key TEXT NOT NULL DEFAULT '',
+    retries INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at);
 CREATE TABLE IF NOT EXISTS results (
@@ -51,7 +56,19 @@ CREATE TABLE IF NOT EXISTS counted_chunks (
     chunk_id TEXT NOT NULL,
     PRIMARY KEY (job_id, chunk_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id TEXT PRIMARY KEY,
+    record TEXT NOT NULL
+) WITHOUT ROWID;
 """
+# Columns added after the first release: a data folder made by an older version gets them
+# (filled from the job's source) when it is opened.
+ADDED_JOB_COLUMNS = {
+    "tenant": "TEXT NOT NULL DEFAULT 'default'",
+    "source_key": "TEXT NOT NULL DEFAULT ''",
+    "retries": "INTEGER NOT NULL DEFAULT 0",
+}
+INDEXES = "CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs (tenant, created_at, job_id);"
 
 
 class SqliteJobStore:
@@ -64,6 +81,22 @@ class SqliteJobStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            self._add_missing_columns()
+            self._db.executescript(INDEXES)
+
+    def _add_missing_columns(self) -> None:
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        missing = [name for name in ADDED_JOB_COLUMNS if name not in present]
+        if not missing:
+            return
+        with self._transaction() as db:
+            for name in missing:
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {ADDED_JOB_COLUMNS[name]}")
+            for row in db.execute("SELECT job_id, source FROM jobs").fetchall():
+                key = json.loads(row["source"])["key"]
+                db.execute(
+                    "UPDATE jobs SET tenant = ?, source_key = ? WHERE job_id = ?", (tenant_of(key), key, row["job_id"])
+                )
 
     def close(self) -> None:
         with self._lock:
@@ -89,8 +122,8 @@ class SqliteJobStore:
     def create_job(self, job: Job) -> bool:
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO jobs (job_id, state, source, created_at, updated_at, results_key, summary_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO jobs (job_id, state, source, created_at, updated_at, results_key, summary_key,"
+                " tenant, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.job_id,
                     job.state.value,
@@ -99,6 +132,8 @@ class SqliteJobStore:
                     job.created_at.isoformat(),
                     job.results_key,
                     job.summary_key,
+                    job.tenant,
+                    job.source.key,
                 ),
             )
             return cursor.rowcount == 1
@@ -258,6 +293,103 @@ class SqliteJobStore:
             for record in records:
                 yield _result_of(record)
             after = records[-1]["row"]
+
+    # -- the job API --------------------------------------------------------------------
+
+    def list_tenant_jobs(
+        self, tenant: str, *, state: JobState | None = None, limit: int = 20, after: str | None = None
+    ) -> JobPage:
+        sql, params = "SELECT * FROM jobs WHERE tenant = ?", [tenant]
+        if state is not None:
+            sql += " AND state = ?"
+            params.append(state.value)
+        if after is not None:
+            created_at, job_id = _position(after)
+            sql += " AND (created_at, job_id) < (?, ?)"
+            params += [created_at, job_id]
+        sql += " ORDER BY created_at DESC, job_id DESC LIMIT ?"
+        params.append(limit + 1)
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        jobs = [_job_of(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return JobPage(jobs=jobs, next_after=f"{rows[limit - 1]['created_at']}#{jobs[-1].job_id}" if more else None)
+
+    def find_job_by_source(self, tenant: str, key: str, created_since: datetime) -> Job | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM jobs WHERE tenant = ? AND source_key = ? AND created_at >= ?"
+                " ORDER BY created_at DESC, job_id DESC LIMIT 1",
+                (tenant, key, created_since.isoformat()),
+            ).fetchone()
+        return None if row is None else _job_of(row)
+
+    def uncount_chunk(self, job_id: str, chunk_id: str, tally: OutcomeTally) -> bool:
+        with self._transaction() as db:
+            retrying = db.execute(
+                "SELECT 1 FROM jobs WHERE job_id = ? AND state = ?", (job_id, JobState.PROCESSING.value)
+            ).fetchone()
+            if retrying is None:
+                return False
+            removed = db.execute("DELETE FROM counted_chunks WHERE job_id = ? AND chunk_id = ?", (job_id, chunk_id))
+            if removed.rowcount != 1:
+                return False
+            decrements = tally.increments()
+            if decrements:
+                sets = ", ".join(f"{name} = {name} - ?" for name in decrements)
+                db.execute(f"UPDATE jobs SET {sets} WHERE job_id = ?", (*decrements.values(), job_id))
+            return True
+
+    def delete_results(self, job_id: str, rows: Sequence[int]) -> None:
+        if not rows:
+            return
+        with self._transaction() as db:
+            db.executemany("DELETE FROM results WHERE job_id = ? AND row = ?", [(job_id, row) for row in rows])
+
+    def reopen_for_retry(self, job_id: str) -> int | None:
+        with self._transaction() as db:
+            moved = db.execute(
+                "UPDATE jobs SET state = ?, completed_at = NULL, error = NULL, retries = retries + 1, updated_at = ?"
+                " WHERE job_id = ? AND state = ?",
+                (JobState.PROCESSING.value, utc_now().isoformat(), job_id, JobState.COMPLETED.value),
+            )
+            if moved.rowcount != 1:
+                return None
+            return int(db.execute("SELECT retries FROM jobs WHERE job_id = ?", (job_id,)).fetchone()[0])
+
+    def record_counts(self, job_id: str, counts: JobCounts, state: JobState) -> bool:
+        values = {name: getattr(counts, name) for name in COUNTER_FIELDS}
+        sets = ", ".join(f"{name} = ?" for name in values)
+        return self._update(
+            f"UPDATE jobs SET {sets}, total = ? WHERE job_id = ? AND state = ?",
+            (*values.values(), counts.total, job_id, state.value),
+        )
+
+    # -- uploads --------------------------------------------------------------------------
+
+    def put_upload(self, upload: UploadRecord) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO uploads (upload_id, record) VALUES (?, ?)",
+                (upload.upload_id, upload.model_dump_json()),
+            )
+
+    def get_upload(self, upload_id: str) -> UploadRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT record FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone()
+        return None if row is None else UploadRecord.model_validate_json(row["record"])
+
+    def link_upload(self, upload_id: str, job_id: str) -> None:
+        upload = self.get_upload(upload_id)
+        if upload is not None:
+            self.put_upload(upload.model_copy(update={"job_id": job_id}))
+
+
+def _position(after: str) -> tuple[str, str]:
+    created_at, separator, job_id = after.rpartition("#")
+    if not separator or not created_at or not job_id:
+        raise ValueError("not a position in a job listing")
+    return created_at, job_id
 
 
 def _result_values(result: ResultRow) -> tuple[object, ...]:

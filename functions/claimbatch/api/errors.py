@@ -1,0 +1,81 @@
+"""What the job API answers when it cannot do what was asked: a status code and a
+JSON body (`ApiError`) that says why. Never a stack trace."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from claimbatch.api.models import ApiError, ErrorDetail
+from claimbatch.observability import logger
+
+
+class ApiProblem(Exception):
+    status = HTTPStatus.BAD_REQUEST
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Unauthorized(ApiProblem):
+    status = HTTPStatus.UNAUTHORIZED
+
+
+class Forbidden(ApiProblem):
+    status = HTTPStatus.FORBIDDEN
+
+
+class JobNotFound(ApiProblem):
+    status = HTTPStatus.NOT_FOUND
+
+    def __init__(self) -> None:
+        super().__init__("no such job")  # also for another tenant's job: its existence is not revealed
+
+
+class Conflict(ApiProblem):
+    status = HTTPStatus.CONFLICT
+
+
+class TooLarge(ApiProblem):
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+
+def error_response(status: int, message: str, details: list[ErrorDetail] | None = None) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if status == HTTPStatus.UNAUTHORIZED else None
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=ApiError(message=message, details=details or []).model_dump(),
+        headers=headers,
+    )
+
+
+def _location(loc: tuple[object, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install_error_handlers(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(ApiProblem)
+    def _problem(problem: ApiProblem) -> Response:
+        return error_response(problem.status, problem.message)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response:
+        # The input values are left out: they may be patient data.
+        details = [
+            ErrorDetail(location=_location(e["loc"]), problem=str(e.get("msg", e["type"]))) for e in error.errors()
+        ]
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", details)
+
+    @app.not_found
+    def _no_route(_: NotFoundError) -> Response:
+        return error_response(HTTPStatus.NOT_FOUND, "no such route")
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        logger.exception("job API request failed", extra={"error_type": type(error).__name__})
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error; the details are in the service's log")
