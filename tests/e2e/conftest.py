@@ -8,7 +8,7 @@ from moto import mock_aws
 from tests.support.aws_harness import AwsPipeline
 from tests.support.runtimes import AwsRunner, EmbeddedRunner, FileRunner
 
-TEST_ENV = {"ROWS_PER_MESSAGE": "10", "LOOKUP_BASE_DELAY_S": "0.001", "LOOKUP_MAX_ATTEMPTS": "3", "MAX_ROW_RECEIVES": "3"}
+TEST_ENV = {"ROWS_PER_MESSAGE": "10", "LOOKUP_BASE_DELAY_S": "0.001", "LOOKUP_MAX_ATTEMPTS": "3", "MAX_ROW_RECEIVES": "3", "MAX_REDELIVERY_DELAY_S": "0"}
 
 
 @pytest.fixture(params=["aws", "embedded"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -157,9 +158,10 @@ class AwsPipeline:
             failed = {message["MessageId"] for message in messages}
         for message in messages:
             if message["MessageId"] in failed:
-                self.sqs.change_message_visibility(
-                    QueueUrl=self.queues[queue], ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
+                if queue != "rows":  # the worker sets its own redelivery delay; others come back at once
+                    self.sqs.change_message_visibility(
+                        QueueUrl=self.queues[queue], ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                    )
             else:
                 self.sqs.delete_message(QueueUrl=self.queues[queue], ReceiptHandle=message["ReceiptHandle"])
         return failed
@@ -179,13 +181,20 @@ class AwsPipeline:
             self.invoke(queue, messages)
         return bool(messages)
 
-    def run_until_idle(self, max_rounds: int = 10_000) -> None:
+    def run_until_idle(self, max_rounds: int = 10_000, max_wait_s: float = 120.0) -> None:
+        """Deliver until every queue is empty, waiting out messages that are deferred (invisible)."""
+        deadline = time.monotonic() + max_wait_s
         for _ in range(max_rounds):
             busy = False
             for queue in ("split", "rows", "rows-dlq", "aggregate"):
                 busy = self.step(queue) or busy
-            if not busy:
+            if busy:
+                continue
+            if not any(self.queue_depth(queue) for queue in self.queues):
                 return
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         raise AssertionError("pipeline did not go idle")
 
     # -- output ----------------------------------------------------------------

@@ -11,7 +11,7 @@ import os
 from functools import cache
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
 
 class _EnvModel(BaseModel):
@@ -66,6 +66,7 @@ class WorkerEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, ClaimsApiEnv):
     # the patience has run out; then it is written as failed and retryable.
     max_row_receives: PositiveInt = Field(default=10, alias="MAX_ROW_RECEIVES")
     row_patience_s: PositiveFloat = Field(default=900.0, alias="ROW_PATIENCE_S")
+    max_redelivery_delay_s: NonNegativeFloat = Field(default=300.0, alias="MAX_REDELIVERY_DELAY_S")
 
 
 class FileLimitsEnv(_EnvModel):

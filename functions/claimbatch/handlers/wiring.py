@@ -128,6 +128,7 @@ def worker_deps() -> WorkerDeps:
             signals=SqsStageSignals(_sender(), env.aggregate_queue_url),
             max_deliveries=env.max_row_receives,
             patience_s=env.row_patience_s,
+            max_redelivery_delay_s=env.max_redelivery_delay_s,
             metrics=PowertoolsPipelineMetrics(),
         )
         _workers[loop_id] = deps

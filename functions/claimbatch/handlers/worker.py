@@ -29,13 +29,16 @@ processor = AsyncBatchProcessor(event_type=EventType.SQS, model=RowChunkRecord, 
 
 async def record_handler(record: RowChunkRecord) -> None:
     attributes = record.attributes
-    first_delivered_at = attributes.ApproximateFirstReceiveTimestamp.timestamp()
+    delivery = int(attributes.ApproximateReceiveCount)
     deps = worker_deps()
     try:
-        await process_chunk(record.body, int(attributes.ApproximateReceiveCount), deps, first_delivered_at)
+        await process_chunk(record.body, delivery, deps, attributes.ApproximateFirstReceiveTimestamp.timestamp())
     except ChunkDeferred as deferred:
         # Back on the queue, but not at once: the delay grows with every delivery.
         defer_message(record.receiptHandle, deferred.delay_s)
+        raise
+    except Exception:
+        defer_message(record.receiptHandle, deps.redelivery_delay(delivery))
         raise
 
 

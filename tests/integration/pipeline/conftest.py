@@ -14,6 +14,7 @@ TEST_ENV = {
     "LOOKUP_BASE_DELAY_S": "0.001",
     "LOOKUP_MAX_ATTEMPTS": "3",
     "MAX_ROW_RECEIVES": "3",
+    "MAX_REDELIVERY_DELAY_S": "0",
 }
 
 
