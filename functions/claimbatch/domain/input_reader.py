@@ -1,0 +1,334 @@
+"""Read an input file of claims into rows (SPEC §2): the one entry point is `read_claim_rows`.
+
+    for parsed in read_claim_rows(chunks):      # chunks: any iterable of bytes
+        match parsed:
+            case ValidRow(row, query): ...      # goes to the payer API
+            case InvalidRow(row, claim_number, error): ...  # a row error, never sent
+
+Streaming: the file is never held whole; memory stays flat whatever its size.
+The chunks may be of any size (1 byte or 1 MiB) and split characters, CRLFs or
+a byte order mark anywhere.
+
+File-level problems raise InputFileError, with one sentence for the user. They
+can surface at any point of the iteration, also after rows were yielded (a NUL
+byte late in the file, the row or byte limit): callers must treat the rows read
+so far as void and fail the job with the error's message.
+
+Layers: text_decoding (bytes → text), csv_records (text → records),
+header_aliases (header → column positions), value_rules (values → errors).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
+from datetime import date
+from itertools import chain, compress, count, repeat
+from operator import not_
+from types import MemberDescriptorType
+
+from claimbatch.domain.claim_row import ClaimQuery, InvalidRow, ParsedRow, ValidRow
+from claimbatch.domain.csv_records import BrokenRecord, DelimitedText, RecordGrid
+from claimbatch.domain.errors import InputFileError
+from claimbatch.domain.header_aliases import ColumnPositions, count_known_columns, resolve_columns
+from claimbatch.domain.text_decoding import decode_text
+from claimbatch.domain.value_rules import (
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    ValueRuleError,
+    check_id,
+    check_name,
+    is_plain_name,
+    parse_date_of_birth,
+)
+
+DATE_CACHE_SIZE = 50_000  # distinct date_of_birth texts remembered per file
+NAME_CACHE_SIZE = 100_000  # distinct valid names remembered per file
+MIN_RECORD_BUDGET = 65_536  # characters a record may take before it is given up on
+
+
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    """Limits of one input file (SPEC §2 "limits", "huge fields")."""
+
+    max_rows: int = 1_000_000
+    max_bytes: int = 1024**3
+    max_field_chars: int = 10_000
+
+    def __post_init__(self) -> None:
+        for limit in fields(self):
+            if getattr(self, limit.name) < 1:
+                raise ValueError(f"{limit.name} must be at least 1")
+
+
+def read_claim_rows(
+    chunks: Iterable[bytes],
+    limits: InputLimits = InputLimits(),
+    *,
+    start_after_row: int = 0,
+    today: date | None = None,
+) -> Iterator[ParsedRow]:
+    """The data rows of an input file, in order, each valid or with its row error.
+
+    `row` numbers data records from 1 (header excluded, blank lines not counted).
+    `start_after_row`: records up to this row number are read (and counted
+    against the row limit) but not validated nor yielded, for a splitter that
+    resumes. `today` bounds date_of_birth (a future date is a row error).
+
+    Raises InputFileError during iteration (see the module docstring).
+    """
+    if start_after_row < 0:
+        raise ValueError("start_after_row must not be negative")
+    return chain.from_iterable(_parsed_batches(chunks, limits, start_after_row, today))
+
+
+def _parsed_batches(
+    chunks: Iterable[bytes], limits: InputLimits, start_after_row: int, today: date | None
+) -> Iterator[list[ParsedRow]]:
+    text = decode_text(chunks, max_bytes=limits.max_bytes)
+    table = DelimitedText(text, score_header=count_known_columns)
+    columns = resolve_columns(table.header)
+    checker = _RowChecker(table.header, columns, limits, date.today() if today is None else today)
+    yield from checker.batches(table, start_after_row)
+
+
+class _RowChecker:
+    """Turns batches of records into ParsedRows.
+
+    A batch is checked a column at a time, with C-level passes that pick out the
+    rows that might break a rule (`_not_plain_ids`, `_not_plain_names`, dates not
+    seen yet in the file); all others are built in bulk. Each picked row goes
+    through `_check`, which applies value_rules and names every problem.
+    """
+
+    def __init__(self, header: Sequence[str], columns: ColumnPositions, limits: InputLimits, today: date) -> None:
+        self._width = len(header)
+        self._columns = columns
+        self._limits = limits
+        self._today = today
+        self._dates: dict[str, date] = {}
+        self._names: set[str] = set()  # names with punctuation seen to pass is_plain_name
+        self._has_extra_columns = self._width > len(_QUERY_FIELDS)
+        self._positions = tuple(getattr(columns, name) for name in _QUERY_FIELDS)
+        self._build = valid_rows_builder()
+        labels = [cell.strip() or f"column {position + 1}" for position, cell in enumerate(header)]
+        for name in _QUERY_FIELDS:
+            labels[getattr(columns, name)] = name
+        self._labels = labels
+
+    def batches(self, table: DelimitedText, start_after_row: int) -> Iterator[list[ParsedRow]]:
+        max_rows = self._limits.max_rows
+        budget = max(MIN_RECORD_BUDGET, self._width * (2 * self._limits.max_field_chars + 3) + 2)
+        row = 0  # data records read so far
+        for batch in table.batches(record_budget=budget):
+            if isinstance(batch, BrokenRecord):
+                row += 1
+                if row > max_rows:
+                    raise _too_many_rows(max_rows)
+                if row > start_after_row:
+                    yield [InvalidRow(row, "", batch.error)]
+                continue
+            batch_first = row + 1
+            row += len(batch)
+            first, last = max(batch_first, start_after_row + 1), min(row, max_rows)
+            if first <= last:
+                yield self._check_batch(batch, first - batch_first, first, last)
+            if row > max_rows:
+                raise _too_many_rows(max_rows)
+
+    def _check_batch(self, batch: list[list[str]] | RecordGrid, skip: int, first: int, last: int) -> list[ParsedRow]:
+        """Rows first..last, which are the records of `batch` from index `skip` on."""
+        rows = range(first, last + 1)
+        width = self._width
+        if isinstance(batch, RecordGrid):
+            return self._check_grid(rows, batch.fields[skip * width : (skip + len(rows)) * width])
+        records = batch[skip : skip + len(rows)]
+        if set(map(len, records)) == {width}:
+            return self._check_grid(rows, list(chain.from_iterable(records)))
+        results: list[ParsedRow | None] = []
+        uniform_rows: list[int] = []
+        uniform: list[list[str]] = []
+        slots: list[int] = []
+        for slot, (row, record) in enumerate(zip(rows, records, strict=True)):
+            if len(record) == width:
+                uniform_rows.append(row)
+                uniform.append(record)
+                slots.append(slot)
+                results.append(None)
+            else:
+                results.append(self._ragged(row, record))
+        if uniform:
+            for slot, parsed in zip(
+                slots, self._check_grid(uniform_rows, list(chain.from_iterable(uniform))), strict=True
+            ):
+                results[slot] = parsed
+        return results  # type: ignore[return-value]
+
+    def _check_grid(self, rows: Sequence[int], fields: list[str]) -> list[ParsedRow]:
+        """Rows whose records have as many fields as the header, flat (see RecordGrid)."""
+        width = self._width
+        claims, firsts, lasts, birth_texts, subscribers = (
+            list(map(str.strip, fields[position::width])) for position in self._positions
+        )
+        births: list[date | None] = list(map(self._dates.get, birth_texts))
+        suspects: set[int] = set()
+        for index in compress(count(), map(not_, births)):  # dates not seen yet in this file
+            try:
+                births[index] = self._date(birth_texts[index])
+            except ValueRuleError:
+                suspects.add(index)
+        suspects.update(_not_plain_ids(claims), _not_plain_ids(subscribers))
+        suspects.update(self._not_plain_names(firsts), self._not_plain_names(lasts))
+        max_field = self._limits.max_field_chars
+        if self._has_extra_columns and max(map(len, fields)) > max_field:
+            suspects.update(
+                index
+                for index in range(len(rows))
+                if max(map(len, fields[index * width : (index + 1) * width])) > max_field
+            )
+        results = self._build(rows, claims, firsts, lasts, births, subscribers)
+        for index in suspects:
+            results[index] = self._check(rows[index], fields[index * width : (index + 1) * width])
+        return results
+
+    def _not_plain_names(self, values: list[str]) -> Iterable[int]:
+        """Positions of the values value_rules.is_plain_name would not pass."""
+        if "".join(values).isalpha() and "" not in values and max(map(len, values)) <= MAX_NAME_CHARS:
+            return ()
+        known = self._names
+        suspects = []
+        for index in compress(count(), map(not_, map(str.isalpha, values))):  # "ANNE-MARIE", "O'NEIL", ...
+            name = values[index]
+            if name in known:
+                continue
+            if not is_plain_name(name):
+                suspects.append(index)
+            elif len(known) < NAME_CACHE_SIZE:
+                known.add(name)
+        if max(map(len, values)) > MAX_NAME_CHARS:
+            suspects.extend(compress(count(), map(MAX_NAME_CHARS.__lt__, map(len, values))))
+        return suspects
+
+    def _ragged(self, row: int, record: list[str]) -> InvalidRow:
+        position = self._columns.claim_number
+        claim = record[position].strip() if position < len(record) else ""
+        if len(claim) > self._limits.max_field_chars:
+            claim = ""
+        return InvalidRow(row, claim, f"row has {len(record):,} values but the header has {self._width:,} columns")
+
+    def _check(self, row: int, record: list[str]) -> ParsedRow:
+        """Every rule on one record of the header's width; all its problems, joined by '; '."""
+        max_field = self._limits.max_field_chars
+        errors: list[str] = []
+        huge = set()
+        for position, text in enumerate(record):
+            if len(text) > max_field:
+                huge.add(position)
+                errors.append(f"{self._labels[position]} is longer than {max_field:,} characters")
+        values: dict[str, object] = {}
+        for name in _QUERY_FIELDS:
+            position = getattr(self._columns, name)
+            if position in huge:
+                continue
+            try:
+                values[name] = self._check_value(name, record[position].strip())
+            except ValueRuleError as error:
+                errors.append(error.message)
+        at_claim = self._columns.claim_number
+        if errors:
+            return InvalidRow(row, "" if at_claim in huge else record[at_claim].strip(), "; ".join(errors))
+        return ValidRow(row, ClaimQuery(**values))  # type: ignore[arg-type]
+
+    def _check_value(self, name: str, value: str) -> object:
+        if name in ("claim_number", "subscriber_id"):
+            return check_id(name, value)
+        if name in ("first_name", "last_name"):
+            return check_name(name, value)
+        return self._date(value)
+
+    def _date(self, text: str) -> date:
+        born = parse_date_of_birth(text, self._today)
+        if len(self._dates) < DATE_CACHE_SIZE:
+            self._dates[text] = born
+        return born
+
+
+def _too_many_rows(max_rows: int) -> InputFileError:
+    return InputFileError(f"file has more than {max_rows:,} data rows (limit)")
+
+
+_PLAIN_ID = re.compile(rf"[A-Za-z0-9-]{{1,{MAX_ID_CHARS}}}")
+
+
+def _not_plain_ids(values: list[str]) -> Iterable[int]:
+    """Positions of the values value_rules.is_plain_id would not pass."""
+    joined = "".join(values)
+    if joined.isascii() and joined.isalnum() and "" not in values and max(map(len, values)) <= MAX_ID_CHARS:
+        return ()
+    return compress(count(), map(not_, map(_PLAIN_ID.fullmatch, values)))
+
+
+_QUERY_FIELDS = ("claim_number", "first_name", "last_name", "date_of_birth", "subscriber_id")
+_ROW_FIELDS = ("row", "query")
+
+ValidRowsBuilder = Callable[
+    [Sequence[int], list[str], list[str], list[str], list[date | None], list[str]], list[ParsedRow]
+]
+
+
+def valid_rows_builder() -> ValidRowsBuilder:
+    """`(rows, claims, firsts, lasts, births, subscribers) → [ValidRow(row, ClaimQuery(...)), ...]`.
+
+    Frozen dataclasses set each field through object.__setattr__, which would be
+    a third of the time spent on a row; this fills the slots directly, a column
+    at a time. Should the models change shape (other fields, a __post_init__, no
+    slots), it falls back to their constructors.
+    """
+    if not _fills_slots(ClaimQuery, _QUERY_FIELDS) or not _fills_slots(ValidRow, _ROW_FIELDS):
+
+        def construct(
+            rows: Sequence[int],
+            claims: list[str],
+            firsts: list[str],
+            lasts: list[str],
+            births: list[date | None],
+            subscribers: list[str],
+        ) -> list[ParsedRow]:
+            queries = map(ClaimQuery, claims, firsts, lasts, births, subscribers)
+            return list(map(ValidRow, rows, queries))  # type: ignore[arg-type]
+
+        return construct
+    new = object.__new__
+    query_setters = [ClaimQuery.__dict__[name].__set__ for name in _QUERY_FIELDS]
+    set_row, set_query = (ValidRow.__dict__[name].__set__ for name in _ROW_FIELDS)
+
+    def fill(
+        rows: Sequence[int],
+        claims: list[str],
+        firsts: list[str],
+        lasts: list[str],
+        births: list[date | None],
+        subscribers: list[str],
+    ) -> list[ParsedRow]:
+        queries = list(map(new, repeat(ClaimQuery, len(claims))))
+        for setter, column in zip(query_setters, (claims, firsts, lasts, births, subscribers), strict=True):
+            deque(map(setter, queries, column), maxlen=0)
+        valid_rows = list(map(new, repeat(ValidRow, len(claims))))
+        deque(map(set_row, valid_rows, rows), maxlen=0)
+        deque(map(set_query, valid_rows, queries), maxlen=0)
+        return valid_rows
+
+    return fill
+
+
+def _fills_slots(model: type, names: tuple[str, ...]) -> bool:
+    return (
+        tuple(field.name for field in fields(model)) == names
+        and not hasattr(model, "__post_init__")
+        and all(isinstance(model.__dict__.get(name), MemberDescriptorType) for name in names)
+    )
+
+
+__all__ = ["InputLimits", "read_claim_rows", "valid_rows_builder"]
