@@ -76,6 +76,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 _NON_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
 _FOUND_SHOWN = 20  # header names listed in a missing-column message
 _NAME_SHOWN = 40  # characters of each
+# A header cell holding a date or a long run of digits (an id): the "header" holds patient data.
+_LOOKS_LIKE_DATA = re.compile(r"\d{4,}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}")
 
 
 def normalise_header(name: str) -> str:
@@ -141,6 +143,14 @@ def resolve_columns(header: Sequence[str]) -> ColumnPositions:
         raise InputFileError(
             f"missing required {label}: {', '.join(missing)} (the first line is not a header naming them: "
             f"none of its {count:,} {cells} is a known column name{hint})"
+        )
+    if any(_LOOKS_LIKE_DATA.search(cell) for cell in header):
+        # Part header, part patient data: name only the cells that are column names.
+        known = [cell.strip() for cell in header if _ALIAS_INDEX.get(normalise_header(cell))]
+        others = len(header) - len(known)
+        raise InputFileError(
+            f"missing required {label}: {', '.join(missing)} (found: {', '.join(known)}, "
+            f"and {others:,} {'value' if others == 1 else 'values'} that are not column names)"
         )
     names = [_shorten(cell.strip()) for cell in header[:_FOUND_SHOWN]]
     if len(header) > _FOUND_SHOWN:

@@ -190,3 +190,20 @@ def test_a_row_error_names_the_column_by_its_own_name_whatever_the_header_says()
     rows = read("Claim #,First,Last,DOB,Member ID\nZE1,CHANTAL,KISA,13/45/1975,1\n")
 
     assert rows == [InvalidRow(1, "ZE1", "date_of_birth '13/45/1975' is not a valid date (expected MM/DD/YYYY)")]
+
+
+def test_a_first_line_mixing_column_names_and_patient_data_is_not_echoed():
+    from claimbatch.domain.errors import InputFileError
+    from claimbatch.domain.input_reader import read_claim_rows
+
+    data = b"claim_number,first_name,last_name,KISA,05/10/1975,057896633\nA1,B,C,D,E,F\n"
+    try:
+        list(read_claim_rows([data]))
+    except InputFileError as error:
+        message = error.message
+    else:
+        raise AssertionError("a missing column must be a file-level error")
+
+    assert message.startswith("missing required columns: date_of_birth, subscriber_id (found: claim_number")
+    for value in ("KISA", "05/10/1975", "057896633"):
+        assert value not in message
