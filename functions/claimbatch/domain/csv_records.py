@@ -326,8 +326,9 @@ class DelimitedText:
 
         A block without any quote is read without csv, as csv would read it: each
         line splits on the delimiter (and when every line has the header's number
-        of fields, the whole block at once, into a RecordGrid). Other blocks are
-        read by csv, from the list of their lines.
+        of fields, the whole block at once). Other blocks are read by csv, from the
+        list of their lines. Blocks whose records all have the header's number of
+        fields come as a RecordGrid.
         """
         if max(map(len, lines)) > self._feed.budget:
             return None
@@ -350,6 +351,9 @@ class DelimitedText:
         records = list(csv.reader(lines, **self._dialect))  # type: ignore[arg-type]
         if len(records) != len(lines) or not self._feed.starts_complete.fullmatch(lines[-1]):
             return None  # a record spans lines
+        width = len(self.header)
+        if width > 1 and not self.delimiter.isspace() and set(map(len, records)) == {width}:  # so none is blank
+            return RecordGrid(list(chain.from_iterable(records)), width)
         return records
 
     def _followed_batches(self, budget: int) -> Iterator[Batch]:

@@ -81,6 +81,8 @@ def read_claim_rows(
     """
     if start_after_row < 0:
         raise ValueError("start_after_row must not be negative")
+    if isinstance(chunks, bytes | bytearray | memoryview):  # a whole file in memory is one chunk
+        chunks = [bytes(chunks)]
     return chain.from_iterable(_parsed_batches(chunks, limits, start_after_row, today))
 
 

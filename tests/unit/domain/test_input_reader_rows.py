@@ -60,3 +60,9 @@ def test_the_bulk_builder_only_fills_slots_of_the_models_it_knows() -> None:
     assert not _fills_slots(WithoutSlots, ("row", "query"))
     assert not _fills_slots(Checked, ("row", "query"))
     assert not _fills_slots(ValidRow, ("query", "row"))
+
+
+def test_a_whole_file_in_memory_can_be_given_as_bytes() -> None:
+    data = f"{HEADER}\nC1,ANNE,KISA,01/02/1975,1\n".encode()
+
+    assert list(read_claim_rows(data, today=date(2025, 1, 1))) == list(read_claim_rows([data], today=date(2025, 1, 1)))
