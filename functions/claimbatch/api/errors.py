@@ -71,6 +71,15 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
         ]
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", details)
 
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_text(_: UnicodeDecodeError) -> Response:
+        # Powertools decodes the body before validating it: bytes that are not UTF-8 end here.
+        return error_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "the request is not valid",
+            [ErrorDetail(location="body", problem="not UTF-8 text")],
+        )
+
     @app.not_found
     def _no_route(_: NotFoundError) -> Response:
         return error_response(HTTPStatus.NOT_FOUND, "no such route")

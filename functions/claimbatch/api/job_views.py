@@ -21,7 +21,6 @@ UPLOAD_ID = re.compile(r"up-[0-9a-f]{20}")
 JOB_ID = re.compile(r"[0-9a-f]{24}")
 # Jobs are stamped by another machine (the splitter) than the upload: allow for clock skew.
 CLOCK_SKEW = timedelta(minutes=5)
-WITH_RESULTS_FILE = frozenset({JobState.COMPLETED, JobState.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -62,9 +61,18 @@ def _job_of_upload(upload: UploadRecord, deps: JobApiDeps) -> Job | None:
     return job
 
 
+def results_ready(job: Job) -> bool:
+    """A COMPLETED job has its results file. A CANCELLED one has it a moment after it is
+    cancelled: its counters are set to what the file holds (every row done) once it is written."""
+    if job.state is JobState.COMPLETED:
+        return True
+    counts = job.counts
+    return job.state is JobState.CANCELLED and counts.total is not None and counts.done == counts.total
+
+
 def job_view(job: Job) -> JobView:
     counts = job.counts
-    has_file = job.state in WITH_RESULTS_FILE
+    has_file = results_ready(job)
     return JobView(
         job_id=job.job_id,
         upload_id=upload_id_of_key(job.source.key),

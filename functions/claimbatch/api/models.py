@@ -3,7 +3,7 @@ comes in, shape what goes out, and are the OpenAPI schema."""
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -14,6 +14,16 @@ from claimbatch.domain.job import JobState
 
 MAX_FILENAME_CHARS = 200
 _PARTIAL_SUFFIXES = (".tmp", ".part", ".filepart", ".partial", "~")
+# A file name travels in S3 keys, URLs, download headers and local paths: plain ASCII
+# letters, digits, spaces and a few marks, starting with a letter, digit or '_'.
+_NAME_CHARS = r"A-Za-z0-9 _.,()+=@&#'-"
+_NAME = re.compile(rf"[A-Za-z0-9_](?:[{_NAME_CHARS}]*[A-Za-z0-9_.,()+=@&#'-])?")
+# The rules of `CreateJobRequest._plain_file_name`, for the OpenAPI document (clients, schemathesis).
+FILENAME_PATTERN = (
+    r"^(?!.*\.(?:[Tt][Mm][Pp]|[Pp][Aa][Rr][Tt]|[Ff][Ii][Ll][Ee][Pp][Aa][Rr][Tt]|[Pp][Aa][Rr][Tt][Ii][Aa][Ll])$)"
+    + _NAME.pattern
+    + "$"
+)
 
 
 class ApiJobState(StrEnum):
@@ -38,25 +48,28 @@ class CreateJobRequest(BaseModel):
         Field(
             min_length=1,
             max_length=MAX_FILENAME_CHARS,
-            description="The file's name, as it appears under results/ (e.g. `claims.csv`). No folders.",
+            description="The file's name, as it appears under results/ (e.g. `claims.csv`): ASCII letters, digits, "
+            "spaces and . _ - ( ) , + = @ & # ' (no folders); not a name the inbox skips (.tmp, .part, …).",
             examples=["claims.csv"],
+            json_schema_extra={"pattern": FILENAME_PATTERN},
         ),
     ]
 
     @field_validator("filename")
     @classmethod
     def _plain_file_name(cls, name: str) -> str:
-        if name != name.strip():
-            raise ValueError("a file name must not start or end with spaces")
         if "/" in name or "\\" in name:
-            raise ValueError("a file name must not contain '/' or '\\'")
-        if any(unicodedata.category(char).startswith("C") for char in name):
-            raise ValueError("a file name must not contain control characters")
+            raise ValueError("a file name must not contain '/' or '\\' (no folders)")
         if name.startswith("."):
             raise ValueError("a file name must not start with '.' (such files are not jobs)")
         if name.lower().endswith(_PARTIAL_SUFFIXES):
             raise ValueError(
                 "a file name must not end in .tmp, .part, .filepart, .partial or ~ (such files are not jobs)"
+            )
+        if _NAME.fullmatch(name) is None:
+            raise ValueError(
+                "a file name holds ASCII letters, digits, spaces and . _ - ( ) , + = @ & # ' only,"
+                " and starts with a letter, a digit or '_'"
             )
         return name
 
@@ -99,7 +112,9 @@ class JobView(BaseModel):
     completed_at: datetime | None = None
     error: str | None = Field(default=None, description="Why the job failed (a file-level error)")
     results: str | None = Field(
-        default=None, description="Path of the results download (GET it: 302 to the file) once there is a file"
+        default=None,
+        description="Path of the results download (GET it: 302 to the file) once the file is written: when the "
+        "job is COMPLETED, and a moment after it is CANCELLED",
     )
     errors: str | None = Field(default=None, description="Path of the failed rows as CSV, once there is a file")
 

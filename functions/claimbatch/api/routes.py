@@ -22,7 +22,7 @@ from claimbatch.api.dependencies import JobApiDeps
 from claimbatch.api.errors import ApiProblem, Conflict, TooLarge, install_error_handlers
 from claimbatch.api.failed_rows import TooManyFailedRows, failed_rows_csv
 from claimbatch.api.identity import tenant_of_event
-from claimbatch.api.job_views import WITH_RESULTS_FILE, Found, find_job, job_view, upload_key, view_of
+from claimbatch.api.job_views import Found, find_job, job_view, results_ready, upload_key, view_of
 from claimbatch.api.models import (
     ApiError,
     ApiJobState,
@@ -55,7 +55,9 @@ MAX_PAGE_SIZE = 100
 # Parameter types live at module level: the routes' annotations are resolved in this module's globals.
 PageSize = Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Jobs per page (default 20)")]
 StateFilter = Annotated[JobState | None, Query(description="Only jobs in this state")]
-NextToken = Annotated[str | None, Query(max_length=400, description="`next` of the previous page")]
+NextToken = Annotated[
+    str | None, Query(max_length=400, pattern=r"^[A-Za-z0-9_-]+$", description="`next` of the previous page")
+]
 JobId = Annotated[
     str,
     Path(
@@ -176,8 +178,8 @@ def build_job_api(deps: JobApiDeps) -> APIGatewayHttpResolver:
     )
     def get_results(job_id: JobId):  # type: ignore[no-untyped-def]  # a Response: no body model to validate
         job = finished_job(job_id)
-        if job.state not in WITH_RESULTS_FILE:
-            raise Conflict(f"the job is {job.state.value}; its results file exists once it is COMPLETED")
+        if not results_ready(job):
+            raise Conflict(f"the job is {job.state.value}; its results file is not written yet")
         filename = job.results_key.rsplit("/", 1)[-1]
         url = deps.links.download_url(
             job.source.bucket, job.results_key, filename, deps.clock() + settings.download_expires
@@ -199,8 +201,8 @@ def build_job_api(deps: JobApiDeps) -> APIGatewayHttpResolver:
     )
     def get_errors(job_id: JobId):  # type: ignore[no-untyped-def]  # CSV, not a model
         job = finished_job(job_id)
-        if job.state not in WITH_RESULTS_FILE:
-            raise Conflict(f"the job is {job.state.value}; its failed rows are known once it is COMPLETED")
+        if not results_ready(job):
+            raise Conflict(f"the job is {job.state.value}; its results file is not written yet")
         chunks = deps.objects.read_chunks(job.source.bucket, job.results_key, None)
         try:
             body = failed_rows_csv(chunks, settings.max_errors_bytes)

@@ -1,0 +1,192 @@
+"""What the job API asks of a job store, held to by both: DynamoDB (on moto) and SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+from claimbatch.adapters.aws.dynamodb_job_store import DynamoJobStore
+from claimbatch.adapters.embedded.sqlite_job_store import SqliteJobStore
+from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, SourceObject, new_job
+from claimbatch.domain.result_row import ResultRow, RowOutcome
+from claimbatch.ports.uploads import UploadRecord
+from moto import mock_aws
+
+T0 = datetime(2025, 8, 8, 17, 0, tzinfo=UTC)
+TABLE = "jobs"
+
+
+def _dynamodb_table() -> None:
+    boto3.client("dynamodb").create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in ("pk", "sk", "active_pk", "active_sk", "tenant_pk", "tenant_sk")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index,
+                "KeySchema": [
+                    {"AttributeName": f"{prefix}_pk", "KeyType": "HASH"},
+                    {"AttributeName": f"{prefix}_sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY" if prefix == "active" else "ALL"},
+            }
+            for index, prefix in (("active-jobs", "active"), ("tenant-jobs", "tenant"))
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+@pytest.fixture(params=["dynamodb", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DynamoJobStore | SqliteJobStore]:
+    if request.param == "dynamodb":
+        with mock_aws():
+            _dynamodb_table()
+            yield DynamoJobStore(TABLE, boto3.client("dynamodb"))
+    else:
+        sqlite = SqliteJobStore(tmp_path / "jobs.db")
+        yield sqlite
+        sqlite.close()
+
+
+def _job(store, key: str, minutes: int, state: JobState = JobState.COMPLETED) -> Job:
+    job = new_job(SourceObject(bucket="b", key=key, version=f"v{minutes}"))
+    job = job.model_copy(update={"created_at": T0 + timedelta(minutes=minutes)})
+    assert store.create_job(job)
+    if state is not JobState.RECEIVED:
+        assert store.transition(job.job_id, [JobState.RECEIVED], state)
+    return job
+
+
+def test_a_tenants_jobs_are_listed_newest_first_in_pages(store):
+    mine = [_job(store, f"inbox/acme/{n}.csv", n, JobState.COMPLETED if n % 2 else JobState.FAILED) for n in range(7)]
+    _job(store, "inbox/beta/theirs.csv", 8)
+    _job(store, "inbox/straight-in.csv", 9)  # the default tenant's
+
+    pages, after = [], None
+    while True:
+        page = store.list_tenant_jobs("acme", limit=3, after=after)
+        pages.append([job.job_id for job in page.jobs])
+        if page.next_after is None:
+            break
+        after = page.next_after
+
+    assert pages == [[job.job_id for job in reversed(mine)][i : i + 3] for i in (0, 3, 6)]
+    completed = store.list_tenant_jobs("acme", state=JobState.COMPLETED, limit=2)
+    assert [job.job_id for job in completed.jobs] == [mine[5].job_id, mine[3].job_id]
+    rest = store.list_tenant_jobs("acme", state=JobState.COMPLETED, limit=2, after=completed.next_after)
+    assert [job.job_id for job in rest.jobs] == [mine[1].job_id] and rest.next_after is None
+    assert [job.source.key for job in store.list_tenant_jobs("default").jobs] == ["inbox/straight-in.csv"]
+    assert store.list_tenant_jobs("nobody").jobs == []
+
+
+def test_the_job_of_an_uploaded_key_is_found_for_its_tenant_only(store):
+    old = _job(store, "inbox/acme/up-1/claims.csv", 0)
+    new = _job(store, "inbox/acme/up-1/claims.csv", 5)  # the same key uploaded again: a new job
+    _job(store, "inbox/acme/up-2/claims.csv", 6)
+
+    assert store.find_job_by_source("acme", "inbox/acme/up-1/claims.csv", T0).job_id == new.job_id
+    assert store.find_job_by_source("acme", "inbox/acme/up-1/claims.csv", T0 + timedelta(minutes=6)) is None
+    assert store.find_job_by_source("beta", "inbox/acme/up-1/claims.csv", T0) is None
+    assert old.job_id != new.job_id
+
+
+def test_uploads_are_kept_and_linked_to_their_job(store):
+    upload = UploadRecord(
+        upload_id="up-00000000000000000001",
+        tenant="acme",
+        key="inbox/acme/up-00000000000000000001/c.csv",
+        filename="c.csv",
+        created_at=T0,
+        expires_at=T0 + timedelta(minutes=15),
+    )
+    store.put_upload(upload)
+    assert store.get_upload(upload.upload_id) == upload
+
+    store.link_upload(upload.upload_id, "0123456789abcdef01234567")
+
+    assert store.get_upload(upload.upload_id).job_id == "0123456789abcdef01234567"
+    assert store.get_upload("up-ffffffffffffffffffff") is None
+
+
+def _results(*outcomes: RowOutcome) -> list[ResultRow]:
+    return [
+        ResultRow(row=n, claim_number=f"C{n}", outcome=o, retryable=o is RowOutcome.FAILED)
+        for n, o in enumerate(outcomes, 1)
+    ]
+
+
+def test_a_retry_reopens_once_and_uncounts_a_counted_chunk_once(store):
+    job = _job(store, "inbox/acme/c.csv", 0, JobState.PROCESSING)
+    results = _results(RowOutcome.SUCCEEDED, RowOutcome.FAILED, RowOutcome.NOT_FOUND)
+    store.put_results(job.job_id, results)
+    assert store.count_chunk(job.job_id, "0", OutcomeTally.of(results))
+    assert store.transition(job.job_id, [JobState.PROCESSING], JobState.COMPLETED, at=T0)
+
+    assert store.uncount_chunk(job.job_id, "0", OutcomeTally.of(results)) is False  # not reopened: untouched
+    assert store.reopen_for_retry(job.job_id) == 1
+    assert store.reopen_for_retry(job.job_id) is None  # one caller wins
+    reopened = store.get_job(job.job_id)
+    assert reopened.state is JobState.PROCESSING and reopened.completed_at is None
+
+    assert store.uncount_chunk(job.job_id, "0", OutcomeTally.of(results)) is True
+    assert store.uncount_chunk(job.job_id, "0", OutcomeTally.of(results)) is False  # once
+    assert store.get_job(job.job_id).counts == JobCounts(total=None)
+    store.delete_results(job.job_id, [2])
+    assert sorted(store.get_results(job.job_id, [1, 2, 3])) == [1, 3]
+    assert store.count_chunk(job.job_id, "0", OutcomeTally.of(results))  # counted again, as a worker does
+    assert store.get_job(job.job_id).counts.done == 3
+
+
+def test_a_second_retry_has_the_next_number_and_makes_the_job_active_again(store):
+    job = _job(store, "inbox/acme/c.csv", 0, JobState.COMPLETED)
+    assert store.reopen_for_retry(job.job_id) == 1
+    assert job.job_id in [active.job_id for active in store.list_active_jobs()]
+    assert store.transition(job.job_id, [JobState.PROCESSING], JobState.COMPLETED, at=T0)
+    assert store.reopen_for_retry(job.job_id) == 2
+
+
+def test_a_cancelled_jobs_counts_are_set_to_its_files(store):
+    job = _job(store, "inbox/acme/c.csv", 0, JobState.CANCELLED)
+    counts = JobCounts(total=4, done=4, succeeded=1, invalid=1, cancelled=2)
+
+    assert store.record_counts(job.job_id, counts, JobState.CANCELLED)
+    assert store.get_job(job.job_id).counts == counts
+    assert not store.record_counts(job.job_id, counts, JobState.PROCESSING)
+
+
+def test_an_older_sqlite_database_gets_the_new_columns(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, state TEXT NOT NULL, source TEXT NOT NULL, total INTEGER,"
+            " done INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0,"
+            " not_found INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0,"
+            " failed INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0,"
+            " error TEXT, created_at TEXT NOT NULL, started_at TEXT, completed_at TEXT, updated_at TEXT,"
+            " results_key TEXT NOT NULL, summary_key TEXT NOT NULL, rows_split INTEGER NOT NULL DEFAULT 0,"
+            " split_lease_until REAL NOT NULL DEFAULT 0, redrives INTEGER NOT NULL DEFAULT 0)"
+        )
+        db.execute(
+            "INSERT INTO jobs (job_id, state, source, created_at, results_key, summary_key) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                "0123456789abcdef01234567",
+                "COMPLETED",
+                '{"bucket": "local", "key": "inbox/acme/a.csv", "version": "1"}',
+                T0.isoformat(),
+                "results/acme/a.results.csv",
+                "results/acme/a.summary.json",
+            ),
+        )
+
+    store = SqliteJobStore(path)
+
+    assert [job.job_id for job in store.list_tenant_jobs("acme").jobs] == ["0123456789abcdef01234567"]
+    assert store.find_job_by_source("acme", "inbox/acme/a.csv", T0) is not None
+    store.close()
