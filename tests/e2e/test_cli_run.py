@@ -202,10 +202,12 @@ def test_a_rate_limited_api_slows_the_run_down_without_failing_rows(tmp_path):
     rows = read_results(tmp_path / "data" / "results" / "claims.results.csv")
     assert [row["row"] for row in rows] == [str(n) for n in range(1, 301)]
     assert all(row["success"] == "True" for row in rows), {row["error"] for row in rows}
-    # Not a terminal: plain progress lines while it runs, and the summary counts the 429s.
+    # Not a terminal: plain progress lines while it runs. The client paces itself to the
+    # known budget, so the summary counts (almost) no 429s.
     assert re.search(r"^progress: [\d,]+(/300)? rows", run.stdout, re.MULTILINE), run.stdout
     assert "\x1b[" not in run.stdout
-    assert re.search(r"[1-9][\d,]* throttled \(429\)", run.stdout), run.stdout
+    throttled = int(re.search(r"([\d,]+) throttled \(429\)", run.stdout).group(1).replace(",", ""))
+    assert throttled <= 300 * 0.02, run.stdout
     summary = json.loads((tmp_path / "data" / "results" / "claims.summary.json").read_text())
     assert summary["counts"]["succeeded"] == 300
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, SecretStr, ValidationError
 
 from claimbatch.claims.settings import ClaimsApiSettings
 from claimbatch.simulator.server import RunningSimulator, start_simulator
@@ -33,6 +33,7 @@ class ClaimsApiConfig(BaseModel):
     client_secret: SecretStr = Field(min_length=1)
     provider_tin: str = Field(pattern=r"^\d{9}$")
     payer_id: str = Field(default="87726", min_length=1)
+    rate_limit_rps: PositiveFloat | None = None  # the API's request budget, when the payer states one
 
 
 def _read_settings_file(settings_file: str) -> dict[str, Any]:
@@ -86,6 +87,7 @@ def claims_api(concurrency: int, **simulator_knobs: Any) -> Iterator[tuple[Claim
                 provider_tin=config.provider_tin,
                 payer_id=config.payer_id,
                 max_in_flight=concurrency,
+                rate_limit_rps=config.rate_limit_rps,
             ),
             None,
         )
@@ -99,6 +101,8 @@ def claims_api(concurrency: int, **simulator_knobs: Any) -> Iterator[tuple[Claim
                 client_secret=DEFAULT_CLIENT_SECRET,
                 provider_tin=SIMULATOR_TIN,
                 max_in_flight=concurrency,
+                # The built-in simulator's limit is the budget: pace to it instead of learning it from 429s.
+                rate_limit_rps=knobs.get("rate_limit") or None,
             ),
             simulator,
         )

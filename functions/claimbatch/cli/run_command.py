@@ -192,6 +192,10 @@ def run(
     sim_error_rate: Annotated[
         float | None, typer.Option(min=0, max=1, help="Built-in simulator: share of 503 answers.")
     ] = None,
+    sim_outage_after_s: Annotated[
+        float | None, typer.Option(min=0, help="Built-in simulator: start an outage (all 503) after this long.")
+    ] = None,
+    sim_outage_for_s: Annotated[float | None, typer.Option(min=0, help="Built-in simulator: outage length.")] = None,
 ) -> None:
     """Look up every claim of FILE through the embedded runtime and write the results CSV.
 
@@ -202,7 +206,13 @@ def run(
     Exit codes: 0 the job completed (row errors included); 2 a file-level error; 1 a system failure.
     """
     directory = (data_dir or default_data_dir()).expanduser().resolve()
-    knobs = {"latency_ms": sim_latency_ms, "rate_limit": sim_rate_limit, "error_rate": sim_error_rate}
+    knobs = {
+        "latency_ms": sim_latency_ms,
+        "rate_limit": sim_rate_limit,
+        "error_rate": sim_error_rate,
+        "outage_after_s": sim_outage_after_s,
+        "outage_for_s": sim_outage_for_s,
+    }
     try:
         _check_input(file)
     except FileLevelError as error:

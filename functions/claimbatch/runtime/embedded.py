@@ -12,8 +12,10 @@ import asyncio
 import concurrent.futures
 import math
 import random
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,12 @@ from claimbatch.domain.job import Job, JobState, SourceObject, new_job, utc_now
 from claimbatch.logic.aggregate_results import AggregateDeps, aggregate_job
 from claimbatch.logic.process_chunk import ChunkDeferred, WorkerDeps, process_chunk
 from claimbatch.logic.split_file import SplitDeps, SplitSettings, split_job
+from claimbatch.logic.sweep_jobs import SweepSettings, sweep_jobs
 from claimbatch.logic.start_job import ObjectCreated, start_job
 from claimbatch.observability import logger
 from claimbatch.ports.messages import RowChunk
 
+STAGE_ATTEMPTS = 5  # a splitter or aggregator that keeps crashing fails its job after this many tries
 DB_NAME = "claimbatch.db"
 UNFINISHED_STATES = (JobState.RECEIVED, JobState.SPLITTING, JobState.PROCESSING, JobState.AGGREGATING)
 _STOP_SPLITTERS_S = 10.0  # how long stop() waits for splitter threads to let go of the store
@@ -46,12 +50,16 @@ class EmbeddedSettings:
     rows_per_message: int = 100
     limits: InputLimits = field(default_factory=InputLimits)
     # A row whose lookups failed transiently (throttled, API down) is written as failed only
-    # when its chunk's last delivery fails too. Each delivery gives a row the client's whole
-    # retry budget; between deliveries the chunk waits a jittered base * 2**delivery, at most
-    # max_redelivery_delay_s. The defaults ride out minutes of throttling or outage.
-    max_deliveries: int = 10
+    # once its chunk has waited row_patience_s since its first delivery (or used up
+    # max_deliveries). Each delivery gives a row the client's whole retry budget; between
+    # deliveries the chunk waits a jittered base * 2**delivery, at most max_redelivery_delay_s.
+    row_patience_s: float = 900.0
+    max_deliveries: int = 200
     redelivery_base_s: float = 1.0
     max_redelivery_delay_s: float = 30.0
+    # The sweeper: a job without progress this long is split again (see logic/sweep_jobs.py).
+    stall_after_s: float = 1800.0
+    sweep_every_s: float = 60.0
     split_threads: int = 4  # files split at once; more wait their turn
 
 
@@ -65,7 +73,7 @@ class _QueueBridge:
 
     def send_chunks(self, chunks: Sequence[RowChunk]) -> None:
         for chunk in chunks:
-            self._runtime._call_in_loop(self._runtime._chunks.put((chunk, 1)))
+            self._runtime._call_in_loop(self._runtime._chunks.put((chunk, 1, None)))
 
     def request_aggregation(self, job_id: str) -> None:
         self._runtime._call_in_loop(self._runtime._aggregations.put(job_id))
@@ -96,11 +104,13 @@ class EmbeddedRuntime:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._chunks: asyncio.Queue[tuple[RowChunk, int]] = asyncio.Queue(maxsize=self._workers() * 4)
+        # (chunk, delivery, first delivered at): as an SQS message's receive count and first-receive time
+        self._chunks: asyncio.Queue[tuple[RowChunk, int, float | None]] = asyncio.Queue(maxsize=self._workers() * 4)
         self._aggregations: asyncio.Queue[str] = asyncio.Queue()
         for _ in range(self._workers()):
             self._spawn(self._worker())
         self._spawn(self._aggregator())
+        self._spawn(self._sweeper())
 
     async def stop(self) -> None:
         """Stop at once: lookups in flight are abandoned (their rows run again after a
@@ -234,12 +244,12 @@ class EmbeddedRuntime:
                 await self._fail_job(job_id, f"cannot read the input file: {error.strerror or type(error).__name__}")
             except Exception:
                 logger.exception("splitter failed", extra={"job_id": job_id, "attempt": attempt})
-                if attempt < self.settings.max_deliveries:
+                if attempt < STAGE_ATTEMPTS:
                     await asyncio.sleep(self._redelivery_delay(attempt + 1))
                     await self._start_split(job_id, attempt + 1)
                     return
                 await self._fail_job(job_id, "the input file could not be split (details in the log)")
-            self._mark_if_terminal(job_id)
+            # A terminal job is marked finished by the aggregator, once its summary is written.
 
         self._spawn(split())
 
@@ -260,21 +270,26 @@ class EmbeddedRuntime:
 
     async def _worker(self) -> None:
         deps = WorkerDeps(
-            store=self.store, provider=self.provider, signals=self._bridge, max_deliveries=self.settings.max_deliveries
+            store=self.store,
+            provider=self.provider,
+            signals=self._bridge,
+            max_deliveries=self.settings.max_deliveries,
+            patience_s=self.settings.row_patience_s,
         )
         while True:
-            chunk, delivery = await self._chunks.get()
+            chunk, delivery, first_delivered_at = await self._chunks.get()
+            first_delivered_at = first_delivered_at or time.time()
             try:
-                await process_chunk(chunk, delivery, deps)
+                await process_chunk(chunk, delivery, deps, first_delivered_at)
             except ChunkDeferred:
                 logger.info(
                     "chunk deferred: rows failed transiently",
                     extra={"job_id": chunk.job_id, "chunk": chunk.chunk, "delivery": delivery},
                 )
-                self._redeliver(chunk, delivery + 1)
+                self._redeliver(chunk, delivery + 1, first_delivered_at)
             except Exception:
                 logger.exception("chunk failed, redelivering", extra={"job_id": chunk.job_id, "chunk": chunk.chunk})
-                self._redeliver(chunk, delivery + 1)
+                self._redeliver(chunk, delivery + 1, first_delivered_at)
             finally:
                 self._chunks.task_done()
 
@@ -282,14 +297,26 @@ class EmbeddedRuntime:
         ceiling = min(self.settings.max_redelivery_delay_s, self.settings.redelivery_base_s * 2 ** min(delivery, 16))
         return random.uniform(ceiling / 2, ceiling)  # jittered, but never next to nothing
 
-    def _redeliver(self, chunk: RowChunk, delivery: int) -> None:
+    def _redeliver(self, chunk: RowChunk, delivery: int, first_delivered_at: float) -> None:
         delay = self._redelivery_delay(delivery)
 
         async def later() -> None:
             await asyncio.sleep(delay)
-            await self._chunks.put((chunk, delivery))
+            await self._chunks.put((chunk, delivery, first_delivered_at))
 
         self._spawn(later())
+
+    async def _sweeper(self) -> None:
+        """The embedded twin of the scheduled sweeper Lambda: no job stays unfinished."""
+        settings = SweepSettings(stall_after=timedelta(seconds=self.settings.stall_after_s))
+        while True:
+            await asyncio.sleep(self.settings.sweep_every_s)
+            try:
+                await asyncio.to_thread(sweep_jobs, self.store, self._bridge, settings, utc_now())
+            except RuntimeStopping:
+                return
+            except Exception:
+                logger.exception("sweep failed")
 
     async def _aggregator(self) -> None:
         deps = AggregateDeps(store=self.store, objects=self.objects)
@@ -301,7 +328,7 @@ class EmbeddedRuntime:
             except Exception:
                 failures[job_id] = attempt = failures.get(job_id, 0) + 1
                 logger.exception("aggregation failed", extra={"job_id": job_id, "attempt": attempt})
-                if attempt < self.settings.max_deliveries:
+                if attempt < STAGE_ATTEMPTS:
                     self._spawn(self._aggregate_later(job_id, self._redelivery_delay(attempt + 1)))
                 else:  # the results cannot be written (a full disk?): the job must still end
                     await asyncio.to_thread(
