@@ -58,9 +58,10 @@ def simulator_client_settings(base_url: str) -> ClaimsApiSettings:
 
 
 class EmbeddedRunner:
-    def __init__(self, data_dir: Path, claims_api_url: str, rows_per_message: int = 10) -> None:
+    def __init__(self, data_dir: Path, claims_api_url: str, rows_per_message: int = 10, **settings: object) -> None:
+        defaults: dict[str, object] = {"concurrency": 8, "max_deliveries": 3, "redelivery_base_s": 0.001}
         self._settings = EmbeddedSettings(
-            data_dir=data_dir, concurrency=8, rows_per_message=rows_per_message, max_deliveries=3, redelivery_base_s=0.001
+            data_dir=data_dir, rows_per_message=rows_per_message, **{**defaults, **settings}  # type: ignore[arg-type]
         )
         self._api_url = claims_api_url
 
