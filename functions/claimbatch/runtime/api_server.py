@@ -53,6 +53,10 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _SHUTDOWN_S = 5.0
 
 
+class JobApiUnavailable(Exception):
+    """The job API cannot be served as asked: the port is taken, or no token guards a non-loopback address."""
+
+
 class ApiTokens:
     """Bearer tokens and the tenant each stands for."""
 
@@ -213,8 +217,11 @@ async def serve_job_api(
     the default tenant, which is refused on an address other than loopback."""
     tokens = ApiTokens.of(api_token)
     if tokens is None and not _is_loopback(host):
-        raise ValueError(f"serving the job API on {host} needs an API token")
-    sock = bind_socket(host, port)
+        raise JobApiUnavailable(f"serving the job API on {host} needs an API token")
+    try:
+        sock = bind_socket(host, port)
+    except OSError as error:
+        raise JobApiUnavailable(f"cannot serve the job API on {host}:{port}: {error.strerror or error}") from None
     base_url = base_url_of(sock)
     app = create_api_app(runtime, SignedFileLinks(base_url), tokens)
     server = _HostedServer(
