@@ -141,8 +141,10 @@ def parse_date_of_birth(value: str, today: date) -> date:
 
 
 __all__ = [
+    "EARLIEST_BIRTH_YEAR",
     "MAX_ID_CHARS",
     "MAX_NAME_CHARS",
+    "NAME_PUNCTUATION",
     "ValueRuleError",
     "check_id",
     "check_name",

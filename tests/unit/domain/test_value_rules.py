@@ -311,3 +311,34 @@ def test_reading_a_file_judges_each_row_as_the_rules_do(rows: list[tuple[str, st
 
     # Then each row is valid or not exactly as the value rules say, with the same errors
     assert parsed == [_expected(n, *(v.strip() for v in values)) for n, values in enumerate(rows, 1)]
+
+
+_us_date_text = st.one_of(
+    st.builds(
+        "{:02d}/{:02d}/{:04d}".format,
+        st.integers(min_value=0, max_value=13),
+        st.integers(min_value=0, max_value=32),
+        st.integers(min_value=1890, max_value=2030),
+    ),
+    st.sampled_from(["1/2/1975", "1975-01-02", "01-02-1975", "01/02/75", "ab/cd/efgh", "٠١/٠٢/١٩٧٥", ""]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(_us_date_text, min_size=1, max_size=12))
+def test_dates_read_in_bulk_are_those_the_rule_reads_one_by_one(texts: list[str]) -> None:
+    from claimbatch.domain.input_reader import us_dates_in_bulk
+
+    bulk = us_dates_in_bulk(texts, TODAY)
+
+    one_by_one: list[date] = []
+    for text in texts:
+        try:
+            one_by_one.append(parse_date_of_birth(text, TODAY))
+        except ValueRuleError:
+            assert bulk is None  # a column with any bad value is left to the rule, value by value
+            return
+    if all(len(text) == 10 and text[2] == text[5] == "/" for text in texts):
+        assert bulk == one_by_one
+    else:
+        assert bulk in (None, one_by_one)
