@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, SecretStr, ValidationError
 
 from claimbatch.claims.settings import ClaimsApiSettings
-from claimbatch.simulator.server import RunningSimulator, start_simulator
+from claimbatch.simulator.subprocess_runner import SimulatorProcess, start_simulator_process
 from claimbatch.simulator.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
 ENV_PREFIX = "CLAIMBATCH_API_"
@@ -75,7 +75,7 @@ def configured_api(environ: dict[str, str] | None = None) -> ClaimsApiConfig | N
 
 
 @contextmanager
-def claims_api(concurrency: int, **simulator_knobs: Any) -> Iterator[tuple[ClaimsApiSettings, RunningSimulator | None]]:
+def claims_api(concurrency: int, **simulator_knobs: Any) -> Iterator[tuple[ClaimsApiSettings, SimulatorProcess | None]]:
     """Settings for the client, and the simulator started for them when no real API is configured."""
     config = configured_api()
     if config is not None:
@@ -93,7 +93,7 @@ def claims_api(concurrency: int, **simulator_knobs: Any) -> Iterator[tuple[Claim
         )
         return
     knobs = {name: value for name, value in simulator_knobs.items() if value is not None}
-    with start_simulator(**knobs) as simulator:
+    with start_simulator_process(**knobs) as simulator:
         yield (
             ClaimsApiSettings(
                 base_url=simulator.base_url,
