@@ -4,6 +4,7 @@ the GIL) with the pipeline that calls it. What `claimbatch run` and `serve` use.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +29,18 @@ _FLAGS = {
     "outage_for_s": "--outage-for-s",
     "slow_s": "--slow-s",
 }
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, ask the kernel to end it when the parent dies,
+    so a killed `run` or `serve` never leaves a simulator behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere the parent's own stop() is the only clean-up
 
 
 def _free_loopback_port() -> int:
@@ -55,6 +68,7 @@ class SimulatorProcess:
             stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509 - only prctl, no locks
         )
         self._wait_until_ready()
 
