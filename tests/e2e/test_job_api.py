@@ -226,3 +226,13 @@ def test_jobs_are_listed_newest_first_page_by_page(api: JobApi):
     assert second["next"] is None
     assert api.call("GET", "/jobs", params={"state": "FAILED"}).json() == {"jobs": [], "next": None}
     assert api.call("GET", "/jobs", params={"next": "bm90LWEtdG9rZW4"}).status == 400
+
+
+def test_no_patient_data_in_the_logs_of_an_api_job(api: JobApi, captured_logs):
+    job = wait_for_state(api, submit(api, SEED_CSV))
+    api.call("GET", job["errors"])
+    api.call("POST", f"/jobs/{job['job_id']}/retry")
+
+    for value in ("ZE59426195", "CHANTAL", "KISA", "05/10/1975", "1975-05-10", "057896633", "INVALID123", "JOHN"):
+        assert value not in captured_logs.text
+    assert job["job_id"] in captured_logs.text
