@@ -10,6 +10,7 @@ api/models.py; what goes wrong is answered with a status and an ApiError body.
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -290,6 +291,4 @@ def openapi_json(app: APIGatewayHttpResolver) -> str:
 
 
 def openapi_document(app: APIGatewayHttpResolver) -> dict[str, Any]:
-    import json
-
     return json.loads(openapi_json(app))

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
@@ -45,7 +45,7 @@ class UploadGrant:
 
 
 class SignedFileLinks:
-    def __init__(self, base_url: str, secret: bytes | None = None, clock=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, base_url: str, secret: bytes | None = None, clock: Callable[[], datetime] | None = None) -> None:
         self._base_url = base_url.rstrip("/")
         self._secret = secret or secrets.token_bytes(32)
         self._clock = clock or (lambda: datetime.now(UTC))
