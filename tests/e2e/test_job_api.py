@@ -43,7 +43,13 @@ SPEC_EXAMPLE = [  # SPEC §3, the first nine columns
     ["2", "INVALID123", "", "", "", "", "", "False", "Claim not found"],
 ]
 # Two lookups per delivery, two deliveries: four attempts before a row is written failed and retryable.
-AWS_ENV = {"ROWS_PER_MESSAGE": "2", "LOOKUP_BASE_DELAY_S": "0.001", "LOOKUP_MAX_ATTEMPTS": "2", "MAX_ROW_RECEIVES": "2"}
+AWS_ENV = {
+    "ROWS_PER_MESSAGE": "2",
+    "LOOKUP_BASE_DELAY_S": "0.001",
+    "LOOKUP_MAX_ATTEMPTS": "2",
+    "MAX_ROW_RECEIVES": "2",
+    "MAX_REDELIVERY_DELAY_S": "0",  # a deferred chunk comes back at once
+}
 FIRST_RUN_ATTEMPTS = 4
 
 

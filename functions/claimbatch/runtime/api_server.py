@@ -30,10 +30,9 @@ from typing import Any
 
 import uvicorn
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from claimbatch.adapters.embedded.local_object_store import LOCAL_BUCKET
 from claimbatch.adapters.embedded.signed_file_links import DOWNLOAD_PATH, UPLOAD_PATH, LinkRejected, SignedFileLinks
@@ -49,7 +48,6 @@ from claimbatch.simulator.server import base_url_of, bind_socket
 
 PUBLIC_PATHS = frozenset({"/openapi.json", "/docs"})  # no data in them: readable without a token
 MAX_API_BODY = 1024 * 1024  # API Gateway takes 10 MB; the job API's requests are a few hundred bytes
-METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _SHUTDOWN_S = 5.0
 
 
@@ -121,11 +119,11 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
-def create_api_app(runtime: EmbeddedRuntime, links: SignedFileLinks, tokens: ApiTokens | None) -> Starlette:
+def create_api_app(runtime: EmbeddedRuntime, links: SignedFileLinks, tokens: ApiTokens | None) -> ASGIApp:
     resolve = _Resolver(build_job_api(embedded_api_deps(runtime, links)))
 
     async def api(request: Request) -> Response:
-        path = request.url.path
+        path = request.scope["path"]  # decoded, as API Gateway gives rawPath
         claims = None
         if path not in PUBLIC_PATHS:
             tenant = DEFAULT_TENANT if tokens is None else tokens.tenant_of(request.headers.get("authorization"))
@@ -164,7 +162,7 @@ def create_api_app(runtime: EmbeddedRuntime, links: SignedFileLinks, tokens: Api
         return Response(status_code=HTTPStatus.NO_CONTENT, headers={"Location": f"/{key}"})
 
     async def download(request: Request) -> Response:
-        key = request.path_params["key"]
+        key = request.scope["path"][len(DOWNLOAD_PATH) :]
         try:
             filename = links.verify_download(key, request.query_params)
             if not key.startswith(RESULTS_PREFIX):
@@ -176,13 +174,22 @@ def create_api_app(runtime: EmbeddedRuntime, links: SignedFileLinks, tokens: Api
             return _error(HTTPStatus.NOT_FOUND, "the file is not there (any more)")
         return FileResponse(path, media_type="text/csv; charset=utf-8", filename=filename)
 
-    return Starlette(
-        routes=[
-            Route(UPLOAD_PATH, upload, methods=["POST"]),
-            Route(DOWNLOAD_PATH + "{key:path}", download, methods=["GET", "HEAD"]),
-            Route("/{path:path}", api, methods=METHODS),
-        ]
-    )
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # Dispatched by hand, not by a router: every path and method the upload and download
+        # URLs do not claim goes to the job API, which answers it (JSON 404 and all) as in AWS.
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        path, method = scope["path"], request.method
+        if path == UPLOAD_PATH and method == "POST":
+            response = await upload(request)
+        elif path.startswith(DOWNLOAD_PATH) and method in ("GET", "HEAD"):
+            response = await download(request)
+        else:
+            response = await api(request)
+        await response(scope, receive, send)
+
+    return app
 
 
 class _HostedServer(uvicorn.Server):

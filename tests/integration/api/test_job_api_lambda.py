@@ -27,7 +27,11 @@ SEED = b"claim_number,first_name,last_name,date_of_birth,subscriber_id\nZE594261
 @pytest.fixture
 def aws_api(monkeypatch: pytest.MonkeyPatch, simulator) -> Iterator[AwsJobApi]:
     with mock_aws():
-        yield aws_job_api(monkeypatch, simulator.base_url, {"ROWS_PER_MESSAGE": "10", "MAX_UPLOAD_BYTES": "5000000"})
+        yield aws_job_api(
+            monkeypatch,
+            simulator.base_url,
+            {"ROWS_PER_MESSAGE": "10", "MAX_UPLOAD_BYTES": "5000000", "MAX_REDELIVERY_DELAY_S": "0"},
+        )
 
 
 def _policy(fields: dict[str, str]) -> dict:

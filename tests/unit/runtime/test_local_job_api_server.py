@@ -126,3 +126,23 @@ async def test_download_links_are_signed_expire_and_serve_results_only(served):
     )
     assert (await client.get(expired)).status_code == 403
     assert (await client.get(links.download_url("local", "inbox/acme/c.csv", "c.csv", soon))).status_code == 403
+
+
+async def test_any_other_path_or_method_is_the_job_apis_json_answer(served):
+    client, links, data = served
+    auth = {"Authorization": "Bearer T"}
+
+    for method, path in (("GET", "/jobs/%0A/errors"), ("GET", "/_uploads"), ("PUT", "/jobs"), ("GET", "/nowhere")):
+        answer = await client.request(method, path, headers=auth)
+        assert answer.status_code == 404 and answer.headers["content-type"] == "application/json", (method, path)
+
+
+async def test_a_results_file_whose_name_needs_quoting_downloads(served):
+    client, links, data = served
+    (data / "results/acme/up-1").mkdir(parents=True)
+    (data / "results/acme/up-1/a #1 (x).results.csv").write_text("row\n")
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+
+    url = links.download_url("local", "results/acme/up-1/a #1 (x).results.csv", "a #1 (x).results.csv", soon)
+
+    assert (await client.get(url)).text == "row\n"
