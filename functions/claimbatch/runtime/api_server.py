@@ -138,7 +138,8 @@ def create_api_app(runtime: EmbeddedRuntime, links: SignedFileLinks, tokens: Api
             if len(body) > MAX_API_BODY:
                 return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the request body is too large")
         client = request.client.host if request.client else "127.0.0.1"
-        http = HttpRequest(request.method, path, request.url.query, request.headers.items(), body, client)
+        query = request.scope["query_string"].decode("latin-1")
+        http = HttpRequest(request.method, path, query, request.headers.items(), body, client)
         try:
             answer = http_answer(await asyncio.to_thread(resolve, http_api_event(http, claims)))
         except Exception:  # the resolver answers every error itself; this is the last guard
