@@ -82,6 +82,38 @@ SCHEDULE_NO_TARGET_DLQ = (
     "rule's FailedInvocations metric, and failing sweeps in the alarm on the sweeper's Errors."
 )
 
+# -- The job API ---------------------------------------------------------------------------
+
+API_CONCURRENCY = (
+    "The job API function is invoked only by its HTTP API, and the API's stage throttles every route (a default "
+    "route rate and burst limit, infra/settings.py), which bounds its concurrency: at 20 requests per second and "
+    "sub-second answers a handful of instances. Reserved concurrency would take capacity out of the account's pool "
+    "for good, and an account still on the new-account quota of 10 cannot reserve any, so the deployment would fail."
+)
+API_NO_DLQ = (
+    "API Gateway invokes the job API function synchronously and hands its answer, or the error, straight back to the "
+    "caller, who sees the status and may retry. A function dead-letter queue applies to asynchronous invocations "
+    "only and would never receive anything; failed requests show in the API's access log and the function's log."
+)
+API_INBOX_OBJECTS = (
+    "The job API signs presigned POST upload forms, and S3 authorizes the upload as the form's signer, so the role "
+    "needs s3:PutObject for keys inbox/<tenant>/<upload id>/<file name>, which vary with every request; each form's "
+    "policy pins the exact key, the size and SSE-KMS with the stack key. A retry also reads the input again "
+    "(GetObject, GetObjectVersion). One role serves every tenant, so tenants are kept apart in code by the verified "
+    "token's tenant, from which every key is built; inbox/ is the narrowest prefix IAM can name here."
+)
+API_RESULTS_OBJECTS = (
+    "The job API reads (s3:GetObject only, no writes) results files under results/ of the one ingest bucket: the "
+    "errors route reads the failed rows from a job's results file, and the results route signs a short-lived "
+    "download link for it. The files are named after the inputs users choose, so results/ is the narrowest prefix."
+)
+USER_POOL_NOT_PLUS = (
+    "The user pool is on the Essentials feature plan: administrator-created users only (no self sign-up), a 14-"
+    "character password policy and required TOTP MFA. Plus adds threat protection (risk-based adaptive "
+    "authentication, compromised-credential checks) at a per-user monthly price with no free tier, for a handful of "
+    "billing staff accounts that MFA already protects. An operator who wants it sets the feature plan to Plus."
+)
+
 XRAY_WRITE = (
     "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; AWS requires "
     "Resource '*' for them. They only let the function send its own trace data."
@@ -142,7 +174,12 @@ def register_rule_packs(app: App) -> None:
 
 def acknowledge_accepted_findings(stack: ClaimbatchStack) -> None:
     for function in stack.functions:
-        _accept_function(function)
+        if function is stack.job_api.handler:
+            _accept_function(function, concurrency=API_CONCURRENCY, no_dlq=API_NO_DLQ)
+        elif function.schedule is not None:
+            _accept_function(function, concurrency=SWEEPER_CONCURRENCY, no_dlq=SWEEPER_NO_DLQ)
+        else:
+            _accept_function(function, concurrency=NO_RESERVED_CONCURRENCY, no_dlq=NO_FUNCTION_DLQ)
     _accept(
         stack.splitter.handler.policy.node.default_child,
         Accepted(_iam5_resource(stack, stack.ingest.objects_arn(INBOX_PREFIX)), INBOX_OBJECTS),
@@ -151,6 +188,12 @@ def acknowledge_accepted_findings(stack: ClaimbatchStack) -> None:
         stack.aggregator.handler.policy.node.default_child,
         Accepted(_iam5_resource(stack, stack.ingest.objects_arn(RESULTS_PREFIX)), RESULTS_OBJECTS),
     )
+    _accept(
+        stack.job_api.handler.policy.node.default_child,
+        Accepted(_iam5_resource(stack, stack.ingest.objects_arn(INBOX_PREFIX)), API_INBOX_OBJECTS),
+        Accepted(_iam5_resource(stack, stack.ingest.objects_arn(RESULTS_PREFIX)), API_RESULTS_OBJECTS),
+    )
+    _accept(stack.api_users.pool.node.default_child, Accepted("AwsSolutions-COG8", USER_POOL_NOT_PLUS))
     for bucket in (stack.ingest.bucket, stack.ingest.access_logs):
         _accept(bucket.node.default_child, Accepted("HIPAA.Security-S3BucketReplicationEnabled", NO_REPLICATION))
     _accept(
@@ -163,13 +206,11 @@ def acknowledge_accepted_findings(stack: ClaimbatchStack) -> None:
         _accept(queue.last_dead_letters.node.default_child, Accepted("Serverless-SQSRedrivePolicy", DLQ_HAS_NO_DLQ))
 
 
-def _accept_function(function: PipelineFunction) -> None:
-    scheduled = function.schedule is not None
-    no_dlq = SWEEPER_NO_DLQ if scheduled else NO_FUNCTION_DLQ
+def _accept_function(function: PipelineFunction, *, concurrency: str, no_dlq: str) -> None:
     _accept(
         function.function.node.default_child,
         Accepted("HIPAA.Security-LambdaInsideVPC", NOT_IN_VPC),
-        Accepted("HIPAA.Security-LambdaConcurrency", SWEEPER_CONCURRENCY if scheduled else NO_RESERVED_CONCURRENCY),
+        Accepted("HIPAA.Security-LambdaConcurrency", concurrency),
         Accepted("HIPAA.Security-LambdaDLQ", no_dlq),
         Accepted("Serverless-LambdaDLQ", no_dlq),
         Accepted("AwsSolutions-L1", PYTHON_3_13),

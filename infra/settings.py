@@ -60,10 +60,31 @@ DEAD_LETTER_RECEIVES = 5
 # The job table's two sparse global secondary indexes (their keys and projections
 # are in infra/constructs/job_table.py; the contract is
 # claimbatch.adapters.aws.dynamodb_job_store). The sweeper queries the first; the
-# second is for the job API to come.
+# second is the job API's (a tenant's jobs, newest first).
 ACTIVE_JOBS_INDEX = "active-jobs"
 TENANT_JOBS_INDEX = "tenant-jobs"
 JOB_TABLE_INDEXES = (ACTIVE_JOBS_INDEX, TENANT_JOBS_INDEX)
+
+
+# The job API's routes: exactly those of claimbatch.api.routes (Powertools' <job_id>
+# is API Gateway's {job_id}). Every one of them sits behind the JWT authorizer.
+JOB_API_ROUTES: tuple[tuple[str, str], ...] = (
+    ("POST", "/jobs"),
+    ("GET", "/jobs"),
+    ("GET", "/jobs/{job_id}"),
+    ("GET", "/jobs/{job_id}/results"),
+    ("GET", "/jobs/{job_id}/errors"),
+    ("POST", "/jobs/{job_id}/retry"),
+    ("POST", "/jobs/{job_id}/cancel"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+)
+# The claim the job API reads the tenant from (claimbatch.api.identity.TENANT_CLAIM):
+# the user pool's custom attribute "tenant", which Cognito puts into ID tokens.
+TENANT_ATTRIBUTE = "tenant"
+# API Gateway gives an integration at most 29 s (CDK's and HTTP API's limit); the function ends first, so a
+# slow request is answered by our handler's error, not by a gateway timeout.
+API_INTEGRATION_TIMEOUT_S = 29
 
 
 class ContextReader(Protocol):
@@ -157,6 +178,19 @@ class Settings:
     aggregator_memory_mb: int = 1024
     dead_letter_memory_mb: int = 256  # a few DynamoDB calls per chunk
     sweeper_memory_mb: int = 256  # one index query and a few updates per stalled job
+    # A retry reads the whole input again (CSV decoding): more memory is more CPU.
+    job_api_memory_mb: int = 1024
+
+    # The job API (JobApiEnv and the HTTP API in front of it).
+    max_upload_bytes: int = 1 << 30  # the presigned POST's content-length-range; = max_bytes_per_file
+    upload_url_expires_s: int = 900
+    download_url_expires_s: int = 300
+    # The stage's default route throttle (token bucket): requests per second and burst.
+    api_rate_limit_rps: float = 20.0
+    api_burst_limit: int = 40
+    # Cognito tokens: ID/access tokens an hour, refresh tokens a working week and a half.
+    token_validity_minutes: int = 60
+    refresh_token_validity_days: int = 10
 
     def __post_init__(self) -> None:
         problems = []
@@ -195,6 +229,13 @@ class Settings:
                 f"job_table_indexes {','.join(self.job_table_indexes)!r}: a subset of {', '.join(JOB_TABLE_INDEXES)} "
                 f"that includes {ACTIVE_JOBS_INDEX} (the sweeper queries it)"
             )
+        if self.max_upload_bytes > self.max_bytes_per_file:
+            problems.append(
+                f"max_upload_bytes {self.max_upload_bytes}: at most max_bytes_per_file ({self.max_bytes_per_file}), "
+                "or an accepted upload would be refused by the splitter"
+            )
+        if self.api_rate_limit_rps <= 0 or self.api_burst_limit < 1:
+            problems.append("api_rate_limit_rps must be positive and api_burst_limit at least 1")
         if problems:
             raise ValueError("invalid claimbatch settings: " + "; ".join(problems))
 
@@ -300,6 +341,22 @@ class Settings:
             memory_mb=self.sweeper_memory_mb,
             schedule=self.sweep_period,
         )
+
+    @property
+    def job_api(self) -> FunctionSettings:
+        return FunctionSettings(
+            name="JobApi",
+            handler="claimbatch.handlers.job_api.handler",
+            description="The job API behind API Gateway: upload forms, jobs, results, retry, cancel",
+            # Below the gateway's integration timeout, so the function answers first.
+            timeout=Duration.seconds(API_INTEGRATION_TIMEOUT_S - 1),
+            memory_mb=self.job_api_memory_mb,
+        )
+
+    @property
+    def access_log_group_name(self) -> str:
+        """The HTTP API's access logs, under the prefix the key lets CloudWatch Logs use."""
+        return f"/{self.name_prefix}/api/access"
 
     @property
     def split_queue(self) -> QueueSettings:

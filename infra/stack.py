@@ -8,9 +8,11 @@ from constructs import Construct
 from infra.bundling import lambda_code
 from infra.constructs.aggregator import Aggregator
 from infra.constructs.alarm_topic import AlarmTopic
+from infra.constructs.api_users import ApiUsers
 from infra.constructs.dead_letters import DeadLetters
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.ingest_bucket import IngestBucket
+from infra.constructs.job_api import JobApi
 from infra.constructs.job_table import JobTable
 from infra.constructs.queues import MonitoredQueue
 from infra.constructs.splitter import Splitter
@@ -26,7 +28,7 @@ class ClaimbatchStack(Stack):
             scope,
             construct_id,
             stack_name=settings.name_prefix,
-            description="claimbatch: bulk insurance claim-status lookups (S3 inbox -> SQS -> Lambda -> results)",
+            description="claimbatch: bulk insurance claim-status lookups (S3 inbox -> SQS -> Lambda -> results; job API)",
         )
         self.settings = settings
         self.claims_api = ClaimsApiParameters.declare(self)
@@ -115,12 +117,26 @@ class ClaimbatchStack(Stack):
             aggregate_queue=self.aggregate_queue,
             alarm_topic=self.alarms.topic,
         )
+        self.api_users = ApiUsers(self, "ApiUsers", settings=settings)
+        self.job_api = JobApi(
+            self,
+            "JobApi",
+            settings=settings,
+            code=code,
+            key=key,
+            table=self.jobs,
+            ingest=self.ingest,
+            rows_queue=self.rows_queue,
+            aggregate_queue=self.aggregate_queue,
+            users=self.api_users,
+        )
         self.functions = (
             self.splitter.handler,
             self.workers.handler,
             self.aggregator.handler,
             self.dead_letters.handler,
             self.sweeper.handler,
+            self.job_api.handler,
         )
 
         bucket = self.ingest.bucket.bucket_name
@@ -129,6 +145,14 @@ class ClaimbatchStack(Stack):
         CfnOutput(self, "ResultsUri", value=f"s3://{bucket}/{RESULTS_PREFIX}", description="Results appear here")
         CfnOutput(self, "JobTableName", value=self.jobs.table.table_name)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn, description="Subscribe to get alarms")
+        CfnOutput(self, "JobApiUrl", value=self.job_api.url, description="The job API (every route needs an ID token)")
+        CfnOutput(self, "UserPoolId", value=self.api_users.pool.user_pool_id, description="The job API's users")
+        CfnOutput(
+            self,
+            "UserPoolClientId",
+            value=self.api_users.client.user_pool_client_id,
+            description="The app client to sign in with (InitiateAuth)",
+        )
         CfnOutput(
             self, "KeyArn", value=key.key.key_arn, description="The stack's KMS key (may also encrypt the API secret)"
         )

@@ -21,6 +21,10 @@ from infra.settings import INBOX_PREFIX, Settings
 READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 # s3:PutObject covers PutObject and the multipart calls (Create/UploadPart/Complete).
 WRITE_ACTIONS = ("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
+# A presigned POST is one PutObject, signed by whoever issued the form.
+UPLOAD_ACTIONS = ("s3:PutObject",)
+# A presigned GET of the current version (and a GetObject of it).
+DOWNLOAD_ACTIONS = ("s3:GetObject",)
 
 
 class IngestBucket(Construct):
@@ -123,3 +127,9 @@ class IngestBucket(Construct):
 
     def write_statement(self, prefix: str) -> iam.PolicyStatement:
         return iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[self.objects_arn(prefix)])
+
+    def upload_statement(self, prefix: str) -> iam.PolicyStatement:
+        return iam.PolicyStatement(actions=list(UPLOAD_ACTIONS), resources=[self.objects_arn(prefix)])
+
+    def download_statement(self, prefix: str) -> iam.PolicyStatement:
+        return iam.PolicyStatement(actions=list(DOWNLOAD_ACTIONS), resources=[self.objects_arn(prefix)])

@@ -186,8 +186,13 @@ def test_the_sweeper_runs_every_five_minutes_and_one_sweep_at_a_time(synthesized
     # One scheduled sweep ends before the next one starts.
     assert sweeper["Timeout"] < 300
     assert "SqsQueue" not in target and "Input" not in target
-    # Only this rule may invoke the sweeper; no other function is invocable from outside.
-    (permission,) = synthesized.of_type("AWS::Lambda::Permission").values()
+    # Only this rule may invoke the sweeper; no other function is invocable from outside
+    # (but the job API's, from its own routes: test_job_api.py).
+    (permission,) = [
+        p
+        for p in synthesized.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] != "apigateway.amazonaws.com"
+    ]
     assert permission["Properties"] == {
         "Action": "lambda:InvokeFunction",
         "FunctionName": {"Fn::GetAtt": [sweeper_id, "Arn"]},
@@ -226,6 +231,7 @@ def test_functions_have_explicit_timeout_memory_runtime_architecture_and_tracing
         (synthesized.stack.aggregator.handler, settings.aggregator),
         (synthesized.stack.dead_letters.handler, settings.dead_letters),
         (synthesized.stack.sweeper.handler, settings.sweeper),
+        (synthesized.stack.job_api.handler, settings.job_api),
     ):
         properties = synthesized.resources[synthesized.logical_id(handler.function)]["Properties"]
         assert properties["Timeout"] == wanted.timeout.to_seconds()
@@ -249,6 +255,7 @@ def test_only_the_splitter_may_loop_through_its_own_queue(synthesized: Synthesiz
         "claimbatch.handlers.aggregator.handler": "Terminate",
         "claimbatch.handlers.dead_letters.handler": "Terminate",
         "claimbatch.handlers.sweeper.handler": "Terminate",
+        "claimbatch.handlers.job_api.handler": "Terminate",
     }
 
 
@@ -264,7 +271,8 @@ def test_each_function_logs_to_its_own_encrypted_log_group_with_retention(synthe
         assert _ref(properties["KmsKeyId"]) == key_id
         assert properties["LogGroupName"].startswith("/claimbatch/lambda/")
 
-    assert used == set(log_groups), "one log group per function, none unused"
+    access_logs = synthesized.logical_id(synthesized.stack.job_api.access_logs)
+    assert used == set(log_groups) - {access_logs}, "one log group per function, none unused"
 
 
 def test_only_new_objects_under_inbox_are_announced_to_the_split_queue(synthesized: Synthesized) -> None:
@@ -317,10 +325,10 @@ def test_no_custom_resource_or_helper_function_is_deployed(synthesized: Synthesi
     types = {resource["Type"] for resource in synthesized.resources.values()}
 
     assert not [t for t in types if t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"]
-    assert len(synthesized.of_type("AWS::Lambda::Function")) == 5
+    assert len(synthesized.of_type("AWS::Lambda::Function")) == 6
 
 
-def test_the_five_functions_share_one_code_asset(synthesized: Synthesized) -> None:
+def test_the_six_functions_share_one_code_asset(synthesized: Synthesized) -> None:
     keys = {
         function["Properties"]["Code"]["S3Key"] for function in synthesized.of_type("AWS::Lambda::Function").values()
     }

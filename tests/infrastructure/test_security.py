@@ -278,7 +278,7 @@ def test_roles_carry_no_inline_policies_only_their_own_managed_policy(synthesize
     policies = synthesized.of_type("AWS::IAM::ManagedPolicy")
     roles = synthesized.of_type("AWS::IAM::Role")
 
-    assert len(roles) == 5
+    assert len(roles) == 6
     attached = []
     for role in roles.values():
         assert "Policies" not in role["Properties"]
@@ -302,10 +302,16 @@ def test_wildcard_resources_are_only_x_ray_and_the_two_object_prefixes(synthesiz
             if "*" in _flat(resource):
                 wildcards.setdefault(_flat(resource), set()).update(_as_list(statement["Action"]))
 
+    # Over every function: the job API also writes inbox/ (presigned upload forms) and reads results/.
     assert wildcards == {
         "*": {"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
-        f"<{bucket_id}.Arn>/inbox/*": {"s3:GetObject", "s3:GetObjectVersion"},
-        f"<{bucket_id}.Arn>/results/*": {"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
+        f"<{bucket_id}.Arn>/inbox/*": {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"},
+        f"<{bucket_id}.Arn>/results/*": {
+            "s3:PutObject",
+            "s3:AbortMultipartUpload",
+            "s3:ListMultipartUploadParts",
+            "s3:GetObject",
+        },
     }
 
 
@@ -355,7 +361,7 @@ def test_the_aggregator_writes_only_under_results(synthesized: Synthesized) -> N
     assert "dynamodb:BatchWriteItem" not in granted
 
 
-def test_only_the_sweeper_may_query_an_index_and_only_the_active_jobs_one(synthesized: Synthesized) -> None:
+def test_only_the_sweeper_and_the_job_api_query_an_index_each_its_own(synthesized: Synthesized) -> None:
     table_arn = f"<{synthesized.logical_id(synthesized.stack.jobs.table)}.Arn>"
     on_indexes = {}
     for handler in synthesized.stack.functions:
@@ -364,7 +370,10 @@ def test_only_the_sweeper_may_query_an_index_and_only_the_active_jobs_one(synthe
                 if resource.startswith(f"{table_arn}/"):
                     on_indexes.setdefault(handler.settings.name, set()).add((action, resource))
 
-    assert on_indexes == {"Sweeper": {("dynamodb:Query", f"{table_arn}/index/active-jobs")}}
+    assert on_indexes == {
+        "Sweeper": {("dynamodb:Query", f"{table_arn}/index/active-jobs")},
+        "JobApi": {("dynamodb:Query", f"{table_arn}/index/tenant-jobs")},
+    }
 
 
 def test_the_sweeper_reads_the_active_jobs_and_redrives_through_the_split_and_aggregate_queues(
@@ -448,6 +457,7 @@ def _aliases(model: type) -> tuple[set[str], set[str]]:
         ("claimbatch.handlers.aggregator.handler", env_vars.AggregatorEnv),
         ("claimbatch.handlers.dead_letters.handler", env_vars.SignalsEnv),
         ("claimbatch.handlers.sweeper.handler", env_vars.SignalsEnv),
+        ("claimbatch.handlers.job_api.handler", env_vars.JobApiEnv),
     ],
 )
 def test_each_function_gets_the_environment_its_env_model_reads(
@@ -484,6 +494,40 @@ def test_the_signal_functions_get_exactly_the_signals_environment(synthesized: S
     assert variables["AGGREGATE_QUEUE_URL"] == {"Ref": synthesized.logical_id(stack.aggregate_queue.queue)}
     assert variables["STALL_AFTER_S"] == str(settings.stall_after_s)
     assert variables["MAX_REDRIVES"] == str(settings.max_redrives)
+
+
+def test_the_job_api_gets_exactly_the_job_api_environment(synthesized: Synthesized) -> None:
+    stack, settings = synthesized.stack, synthesized.settings
+    function = synthesized.resources[synthesized.logical_id(stack.job_api.handler.function)]["Properties"]
+    variables = function["Environment"]["Variables"]
+
+    assert function["Handler"] == "claimbatch.handlers.job_api.handler"
+    assert set(variables) - _POWERTOOLS == _aliases(env_vars.JobApiEnv)[1] == {
+        "TABLE_NAME",
+        "ROWS_QUEUE_URL",
+        "AGGREGATE_QUEUE_URL",
+        "MAX_ROWS_PER_FILE",
+        "MAX_BYTES_PER_FILE",
+        "INGEST_BUCKET",
+        "KMS_KEY_ID",
+        "ROWS_PER_MESSAGE",
+        "MAX_UPLOAD_BYTES",
+        "UPLOAD_URL_EXPIRES_S",
+        "DOWNLOAD_URL_EXPIRES_S",
+    }
+    assert variables["TABLE_NAME"] == {"Ref": synthesized.logical_id(stack.jobs.table)}
+    assert variables["ROWS_QUEUE_URL"] == {"Ref": synthesized.logical_id(stack.rows_queue.queue)}
+    assert variables["AGGREGATE_QUEUE_URL"] == {"Ref": synthesized.logical_id(stack.aggregate_queue.queue)}
+    assert variables["INGEST_BUCKET"] == {"Ref": synthesized.logical_id(stack.ingest.bucket)}
+    assert variables["KMS_KEY_ID"] == _key_arn(synthesized)  # the bucket's key: uploads must use it
+    # A retry re-reads the input exactly as the splitter did: same limits, same chunk size.
+    splitter = synthesized.resources[synthesized.logical_id(stack.splitter.handler.function)]["Properties"]
+    for name in ("MAX_ROWS_PER_FILE", "MAX_BYTES_PER_FILE", "ROWS_PER_MESSAGE"):
+        assert variables[name] == splitter["Environment"]["Variables"][name], name
+    assert variables["MAX_UPLOAD_BYTES"] == str(settings.max_upload_bytes)
+    assert int(variables["MAX_UPLOAD_BYTES"]) <= int(variables["MAX_BYTES_PER_FILE"])
+    assert variables["UPLOAD_URL_EXPIRES_S"] == str(settings.upload_url_expires_s)
+    assert variables["DOWNLOAD_URL_EXPIRES_S"] == str(settings.download_url_expires_s)
 
 
 def test_credentials_reach_the_worker_only_as_a_secret_arn_parameter(synthesized: Synthesized) -> None:

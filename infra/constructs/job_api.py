@@ -1,0 +1,228 @@
+"""The job API: an API Gateway HTTP API in front of one Lambda function.
+
+    client ──(Cognito ID token)──► HTTP API, $default stage ──► JWT authorizer ──► job API λ
+                                    │ throttled, access-logged       (every route)     │
+                                    ▼                                                  ├─ job table (+ tenant-jobs index)
+          presigned POST/GET ──► s3://…/inbox/<tenant>/…, results/…  ◄─────────────────┤ signs the forms and links
+                                                                                      └─ rows / aggregate queues (retry, cancel)
+
+The function is `claimbatch.handlers.job_api.handler` (Powertools' HTTP API
+resolver, payload format 2.0); its routes are those of claimbatch.api.routes,
+listed once in `infra.settings.JOB_API_ROUTES`. Every route, /openapi.json and
+/docs included, needs a valid token: API Gateway answers 401 before the function
+runs, and nothing is routed that the function does not answer (no `$default`
+route, no proxy). The tenant comes from the verified token's `custom:tenant`.
+
+Its permissions, from what the code calls (claimbatch.api, logic/retry_job.py,
+logic/cancel_job.py, adapters/aws/dynamodb_job_store.py, s3_file_links.py):
+
+- table items: GetItem (jobs, uploads), PutItem (upload records), UpdateItem
+  (cancel, reopen for retry, link an upload), DeleteItem and ConditionCheckItem
+  (a retry's uncount transaction: chunk marker out, job still PROCESSING),
+  PutItem/UpdateItem (its count transaction for row errors), BatchWriteItem
+  (row results written and forgotten), Query (row results, on the table);
+- Query on the `tenant-jobs` index only (listings, finding an upload's job);
+- s3:PutObject on inbox/* (S3 authorizes a presigned POST as the signer: this
+  role), s3:GetObject(+Version) on inbox/* (a retry reads the input again, by
+  version), s3:GetObject on results/* (the errors route reads the results file;
+  presigned downloads);
+- sqs:SendMessage on the rows queue (a retry's chunks) and the aggregate queue
+  (cancel; a retry with only row errors);
+- the stack key: Decrypt and GenerateDataKey (the factory's), which covers SQS
+  and S3 SSE-KMS for the function and for uploads and downloads signed by it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import jsii
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.constructs.api_users import ApiUsers
+from infra.constructs.encryption_key import EncryptionKey
+from infra.constructs.ingest_bucket import IngestBucket
+from infra.constructs.job_table import JobTable
+from infra.constructs.pipeline_function import PipelineFunction
+from infra.constructs.queues import MonitoredQueue
+from infra.settings import (
+    API_INTEGRATION_TIMEOUT_S,
+    INBOX_PREFIX,
+    JOB_API_ROUTES,
+    RESULTS_PREFIX,
+    TENANT_JOBS_INDEX,
+    Settings,
+)
+
+TABLE_ACTIONS = (
+    "dynamodb:GetItem",  # a job, an upload record
+    "dynamodb:PutItem",  # upload records; a retry's row-error chunk marker (transaction)
+    "dynamodb:UpdateItem",  # cancel, reopen for retry, link an upload to its job, counters
+    "dynamodb:DeleteItem",  # a retry uncounts a chunk: its marker goes (transaction)
+    "dynamodb:ConditionCheckItem",  # … only while the job is PROCESSING (transaction)
+    "dynamodb:Query",  # row results of a job (on the table, not an index)
+    "dynamodb:BatchWriteItem",  # row results written (row errors) and forgotten (retried rows)
+)
+
+# One JSON object per request: who (the token's subject), what, how it went. No
+# query strings, no bodies, no headers: nothing about patients reaches these logs.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "requestTime": "$context.requestTime",
+    "ip": "$context.identity.sourceIp",
+    "userAgent": "$context.identity.userAgent",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "latencyMs": "$context.responseLatency",
+    "integrationLatencyMs": "$context.integrationLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "integrationError": "$context.integrationErrorMessage",
+    "authorizerError": "$context.authorizer.error",
+    "user": "$context.authorizer.claims.sub",
+}
+
+
+def job_api_environment(
+    settings: Settings,
+    *,
+    table: JobTable,
+    rows_queue: MonitoredQueue,
+    aggregate_queue: MonitoredQueue,
+    ingest: IngestBucket,
+    key: EncryptionKey,
+) -> dict[str, str]:
+    """Exactly the variables of claimbatch.handlers.env_vars.JobApiEnv."""
+    return {
+        "TABLE_NAME": table.table.table_name,
+        "ROWS_QUEUE_URL": rows_queue.queue.queue_url,
+        "AGGREGATE_QUEUE_URL": aggregate_queue.queue.queue_url,
+        # A retry reads the input again with the splitter's limits and chunk size.
+        "MAX_ROWS_PER_FILE": str(settings.max_rows_per_file),
+        "MAX_BYTES_PER_FILE": str(settings.max_bytes_per_file),
+        "ROWS_PER_MESSAGE": str(settings.rows_per_message),
+        "INGEST_BUCKET": ingest.bucket.bucket_name,
+        # The upload form requires SSE-KMS with this key (the bucket's own).
+        "KMS_KEY_ID": key.key.key_arn,
+        "MAX_UPLOAD_BYTES": str(settings.max_upload_bytes),
+        "UPLOAD_URL_EXPIRES_S": str(settings.upload_url_expires_s),
+        "DOWNLOAD_URL_EXPIRES_S": str(settings.download_url_expires_s),
+    }
+
+
+class JobApi(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        code: lambda_.Code,
+        key: EncryptionKey,
+        table: JobTable,
+        ingest: IngestBucket,
+        rows_queue: MonitoredQueue,
+        aggregate_queue: MonitoredQueue,
+        users: ApiUsers,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.handler = PipelineFunction(
+            self,
+            "Handler",
+            settings=settings,
+            function=settings.job_api,
+            code=code,
+            key=key,
+            environment=job_api_environment(
+                settings,
+                table=table,
+                rows_queue=rows_queue,
+                aggregate_queue=aggregate_queue,
+                ingest=ingest,
+                key=key,
+            ),
+        )
+        self.handler.allow(
+            table.access_statement(*TABLE_ACTIONS),
+            table.query_index_statement(TENANT_JOBS_INDEX),
+            ingest.upload_statement(INBOX_PREFIX),  # presigned POST forms
+            ingest.read_statement(INBOX_PREFIX),  # a retry reads the input again
+            ingest.download_statement(RESULTS_PREFIX),  # the errors route; presigned downloads
+            rows_queue.send_statement(),  # a retry's chunks
+            aggregate_queue.send_statement(),  # a cancelled job's results file
+        )
+
+        self.access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            log_group_name=settings.access_log_group_name,
+            retention=settings.log_retention,
+            encryption_key=key.key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.api = apigwv2.HttpApi(
+            self,
+            "Api",
+            api_name=f"{settings.name_prefix}-jobs",
+            description="claimbatch job API: upload forms, jobs, progress, results, retry, cancel",
+            create_default_stage=False,  # the stage below: access logs and throttling
+            default_authorizer=users.authorizer,
+        )
+        self.stage = apigwv2.HttpStage(
+            self,
+            "Stage",
+            http_api=self.api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(
+                rate_limit=settings.api_rate_limit_rps, burst_limit=settings.api_burst_limit
+            ),
+            access_log_settings=_AccessLogs(
+                apigwv2.LogGroupLogDestination(self.access_logs),
+                apigateway.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":"))),
+            ),
+        )
+        integration = integrations.HttpLambdaIntegration(
+            "Handler",
+            self.handler.function,
+            payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
+            timeout=Duration.seconds(API_INTEGRATION_TIMEOUT_S),
+        )
+        self.routes: list[apigwv2.HttpRoute] = []
+        for method, path in JOB_API_ROUTES:
+            self.routes += self.api.add_routes(
+                path=path,
+                methods=[apigwv2.HttpMethod(method)],
+                integration=integration,
+                authorizer=users.authorizer,
+            )
+
+    @property
+    def url(self) -> str:
+        url = self.stage.url
+        assert url is not None
+        return url
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _AccessLogs:
+    """IAccessLogSettings is an interface only: this is its one implementation here."""
+
+    def __init__(self, destination: apigwv2.IAccessLogDestination, log_format: apigateway.AccessLogFormat) -> None:
+        self._destination = destination
+        self._format = log_format
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigateway.AccessLogFormat:
+        return self._format
