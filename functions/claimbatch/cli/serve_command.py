@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import signal
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +20,7 @@ from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
 from claimbatch.cli.data_dir import DATA_DIR_HELP, default_data_dir, log_to_file
 from claimbatch.domain.job import INBOX_PREFIX, RESULTS_PREFIX, Job
 from claimbatch.observability import logger
+from claimbatch.runtime.api_server import JobApiUnavailable, RunningJobApi, serve_job_api
 from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
 from claimbatch.runtime.inbox_watcher import InboxWatcher
 
@@ -85,7 +88,27 @@ async def serve_inbox(runtime: EmbeddedRuntime, watcher: InboxWatcher, poll_s: f
             pass
 
 
-async def _serve(settings: EmbeddedSettings, poll_s: float, settle_s: float, knobs: dict[str, object]) -> None:
+@dataclass(frozen=True)
+class JobApiOptions:
+    host: str = "127.0.0.1"
+    port: int | None = None  # None: no job API
+    token: str | None = None
+
+
+@contextlib.asynccontextmanager
+async def _job_api(runtime: EmbeddedRuntime, options: JobApiOptions) -> AsyncIterator[RunningJobApi | None]:
+    if options.port is None:
+        yield None
+        return
+    async with serve_job_api(runtime, options.host, options.port, options.token) as api:
+        access = "Authorization: Bearer <--api-token>" if options.token else "no token: loopback only"
+        console.print(f"job API at {api.base_url} ({access}); docs at {api.base_url}/docs", markup=False)
+        yield api
+
+
+async def _serve(
+    settings: EmbeddedSettings, poll_s: float, settle_s: float, knobs: dict[str, object], api: JobApiOptions
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -93,7 +116,7 @@ async def _serve(settings: EmbeddedSettings, poll_s: float, settle_s: float, kno
     with claims_api(settings.concurrency, **knobs) as (api_settings, simulator):
         if simulator is not None:
             console.print(f"claims API: built-in simulator at {simulator.base_url}", markup=False)
-        async with EmbeddedRuntime(settings, OptumClaimsClient(api_settings)) as runtime:
+        async with EmbeddedRuntime(settings, OptumClaimsClient(api_settings)) as runtime, _job_api(runtime, api):
             console.print(
                 f"watching {settings.data_dir / INBOX_PREFIX} → results in {settings.data_dir / RESULTS_PREFIX}"
                 " (Ctrl-C to stop)",
@@ -118,6 +141,20 @@ def serve(
     sim_error_rate: Annotated[
         float | None, typer.Option(min=0, max=1, help="Built-in simulator: share of 503 answers.")
     ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=0, max=65535, help="Serve the job API on this port (0: any free one). See README, Job API."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address the job API listens on.")] = "127.0.0.1",
+    api_token: Annotated[
+        str | None,
+        typer.Option(
+            "--api-token",
+            envvar="CLAIMBATCH_API_TOKEN",
+            help="Bearer token the job API requires (its tenant: 'default'). Without one, only loopback is served.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Watch DATA/inbox/ and write each CSV's results under DATA/results/, as the bucket does.
 
@@ -129,6 +166,9 @@ def serve(
     Dropping the same name again with new content is a new job whose results
     replace the old ones. Stop with Ctrl-C (or SIGTERM); unfinished jobs resume
     on the next start, every row exactly once. The JSON log is DATA/claimbatch.log.
+
+    With --port, it also serves the job API (POST /jobs, GET /jobs/{id}, …; docs at /docs),
+    requiring `Authorization: Bearer <--api-token>` when a token is set.
     """
     directory = (data_dir or default_data_dir()).expanduser().resolve()
     try:
@@ -141,11 +181,11 @@ def serve(
     knobs = {"latency_ms": sim_latency_ms, "rate_limit": sim_rate_limit, "error_rate": sim_error_rate}
     try:
         with _only_service_on(directory):
-            asyncio.run(_serve(settings, poll_s, settle_s, knobs))
+            asyncio.run(_serve(settings, poll_s, settle_s, knobs, JobApiOptions(host, port, api_token)))
     except AlreadyServing:
         errors.print(f"error: another claimbatch serve is already using {directory}", markup=False)
         raise typer.Exit(1) from None
-    except ConfigurationError as error:
+    except (ConfigurationError, JobApiUnavailable) as error:
         errors.print(f"error: {error}", markup=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:  # Ctrl-C before the service had set up its own handling
