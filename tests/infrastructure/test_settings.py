@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from infra.settings import JOB_TABLE_INDEXES, VISIBILITY_TIMEOUT_FACTOR, Settings
+from infra.settings import API_INTEGRATION_TIMEOUT_S, JOB_TABLE_INDEXES, VISIBILITY_TIMEOUT_FACTOR, Settings
 
 
 class FakeContext:
@@ -122,3 +122,13 @@ def test_the_dead_letter_function_gets_five_receives_beyond_the_rows_queues() ->
 
     assert rows.dead_letters_max_receive_count is not None
     assert rows.dead_letters_max_receive_count - rows.max_receive_count == 5
+
+
+def test_the_job_api_answers_before_api_gateway_gives_up() -> None:
+    assert Settings().job_api.timeout.to_seconds() < API_INTEGRATION_TIMEOUT_S <= 29
+
+
+def test_an_upload_the_splitter_would_refuse_is_not_allowed_by_the_form() -> None:
+    with pytest.raises(ValueError, match="max_upload_bytes"):
+        Settings(max_upload_bytes=2 << 30, max_bytes_per_file=1 << 30)
+    assert Settings().max_upload_bytes <= Settings().max_bytes_per_file
