@@ -129,7 +129,12 @@ INBOX_OBJECTS = (
 RESULTS_OBJECTS = (
     "The aggregator writes (PutObject and multipart upload) results files and summaries under results/ of the "
     "one ingest bucket, named after the input files, so the results/ prefix is the narrowest scope there is. It "
-    "cannot read or overwrite inbox/."
+    "cannot overwrite inbox/."
+)
+AGGREGATOR_INBOX_OBJECTS = (
+    "The aggregator reads (GetObject, GetObjectVersion) the input of a cancelled job under inbox/ of the one "
+    "ingest bucket, so that every row still gets its line in the results file; input keys are the file names "
+    "users and feeds choose, so the inbox/ prefix is the narrowest scope there is. It cannot write there."
 )
 NO_REPLICATION = (
     "Cross-region replication needs a second bucket, KMS key and IAM role in another region, which this "
@@ -187,6 +192,7 @@ def acknowledge_accepted_findings(stack: ClaimbatchStack) -> None:
     _accept(
         stack.aggregator.handler.policy.node.default_child,
         Accepted(_iam5_resource(stack, stack.ingest.objects_arn(RESULTS_PREFIX)), RESULTS_OBJECTS),
+        Accepted(_iam5_resource(stack, stack.ingest.objects_arn(INBOX_PREFIX)), AGGREGATOR_INBOX_OBJECTS),
     )
     _accept(
         stack.job_api.handler.policy.node.default_child,

@@ -1,4 +1,6 @@
-"""Stage 3: the aggregator writes a finished job's results and summary under results/."""
+"""Stage 3: the aggregator writes a finished job's results and summary under results/.
+
+For a cancelled job it reads the input again, so every row still gets its line."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from infra.constructs.ingest_bucket import IngestBucket
 from infra.constructs.job_table import JobTable
 from infra.constructs.pipeline_function import PipelineFunction
 from infra.constructs.queues import MonitoredQueue
-from infra.settings import RESULTS_PREFIX, Settings
+from infra.settings import INBOX_PREFIX, RESULTS_PREFIX, Settings
 
 TABLE_ACTIONS = (
     "dynamodb:GetItem",
@@ -46,4 +48,5 @@ class Aggregator(Construct):
         self.handler.allow(
             table.access_statement(*TABLE_ACTIONS),
             ingest.write_statement(RESULTS_PREFIX),
+            ingest.read_statement(INBOX_PREFIX),  # a cancelled job's rows not looked up are listed from the input
         )

@@ -355,7 +355,7 @@ def test_the_aggregator_writes_only_under_results(synthesized: Synthesized) -> N
     bucket = synthesized.logical_id(stack.ingest.bucket)
 
     assert granted["s3:PutObject"] == {f"<{bucket}.Arn>/results/*"}
-    assert "s3:GetObject" not in granted
+    assert granted["s3:GetObject"] == {f"<{bucket}.Arn>/inbox/*"}  # a cancelled job's input, read again
     assert "sqs:SendMessage" not in granted
     assert granted["dynamodb:Query"] == {f"<{synthesized.logical_id(stack.jobs.table)}.Arn>"}
     assert "dynamodb:BatchWriteItem" not in granted

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,27 @@ EVENTS = Path(__file__).parent.parent / "events"
 BUCKET = "claimbatch-ingest"
 TABLE = "claimbatch-jobs"
 SECRET_NAME = "claimbatch/claims-api"
+
+
+class SerializedCalls:
+    """Each DynamoDB call atomic, as the service makes it. moto's in-memory tables are
+    not thread-safe, and the worker calls the store from several threads at once:
+    two concurrent ADDs to one item could otherwise lose an update in moto."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if not callable(attribute) or name == "get_paginator":
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attribute(*args, **kwargs)
+
+        return call
 
 
 def recorded_event(name: str) -> dict[str, Any]:
@@ -82,6 +104,8 @@ class AwsPipeline:
         for name, value in settings.items():
             monkeypatch.setenv(name, value)
         wiring.reset()
+        store = wiring.job_store(TABLE)
+        store._ddb = SerializedCalls(store._ddb)
         self.handlers: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {
             "split": splitter.handler,
             "rows": worker.handler,
