@@ -8,52 +8,10 @@ import logging
 import pytest
 from sim_http import SimulatorClient, graphql_body, search_input
 
-SEED_ANSWER = {
-    "data": {
-        "searchClaim": {
-            "claims": [
-                {
-                    "claimNumber": "ZE59426195",
-                    "claimStatus": "Finalized",
-                    "member": {
-                        "firstName": "CHANTAL",
-                        "lastName": "KISA",
-                        "dateOfBirth": "05/10/1975",
-                        "subscriberId": "057896633",
-                    },
-                    "claimEvents": {
-                        "receivedDate": "07/21/2025",
-                        "processedDate": "08/08/2025",
-                        "statusEffectiveDate": "08/08/2025",
-                    },
-                    "claimLevelTotalAmount": {
-                        "totalBilledChargeAmount": "720.00",
-                        "totalAllowedAmount": "402.00",
-                        "totalPaidAmount": "351.00",
-                        "totalPatientResponsibilityAmount": "51.00",
-                    },
-                    "payments": [
-                        {
-                            "paymentNumber": "EFT0001234",
-                            "paymentModeCode": "ACH",
-                            "paymentIssueDate": "08/12/2025",
-                            "adjudicatedClaimPaymentAmount": "351.00",
-                        }
-                    ],
-                    "claimStatusCrosswalkData": [
-                        {
-                            "claim507Code": "F1",
-                            "claim507CodeDesc": "Finalized/Payment",
-                            "claim508Code": "65",
-                            "claim508CodeDesc": "Claim/line has been paid.",
-                        }
-                    ],
-                }
-            ],
-            "pagination": {"hasMoreRecords": False, "nextPageToken": None},
-        }
-    }
-}
+from tests.support.claims_data import SEED_CLAIM, inquiry_answer
+
+# CLAIMS_API.md's example answer, word for word.
+SEED_ANSWER = inquiry_answer(SEED_CLAIM)
 
 
 async def test_seed_claim_answers_the_contract_example(shared_api: SimulatorClient) -> None:
