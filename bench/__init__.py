@@ -1,4 +1,4 @@
-"""`make bench`: throughput, memory, API budget, latency and cost per million rows (issue 8).
+"""`make bench`: throughput, memory, API budget, latency and cost per million rows (see README "Benchmarks").
 
 `python -m bench.run` runs every benchmark, each in its own subprocess, and writes
 bench/results.json, bench/results.md and the README's "Benchmarks" section.

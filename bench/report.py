@@ -38,7 +38,7 @@ FIGURES = (
 
 
 def headline(details: dict[str, Any]) -> dict[str, float | None]:
-    """results.json: exactly the issue's keys; None for a benchmark that failed."""
+    """results.json: exactly the figures README "Benchmarks" names; None for a benchmark that failed."""
     values: dict[str, float | None] = {}
     for figure in FIGURES:
         value = details.get(figure.benchmark, {}).get(figure.field)
@@ -606,7 +606,7 @@ def readme_section(results: dict[str, float | None], details: dict[str, Any], ma
         [
             README_HEADING,
             "",
-            "`make bench` runs the benchmarks of issue 8, each in a process of its own (under 20 minutes on 2 cores), "
+            "`make bench` runs the benchmarks, each in a process of its own (under 20 minutes on 2 cores), "
             "and writes `bench/results.json`, `bench/results.md` (details, profiles, cost breakdown) and this table. "
             "Every speed is measured beside a baseline in the same run.",
             "",

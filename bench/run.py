@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark of issue 8, one after another, each in a process of its own.
+"""`make bench`: every benchmark, one after another, each in a process of its own.
 
 Writes bench/results.json (the figures), bench/results.md (the figures with their
 baselines, targets, details, and — for a target not met — a profile of where
