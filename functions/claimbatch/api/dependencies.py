@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from claimbatch.api.notification_deps import NotificationApiDeps
 from claimbatch.domain.input_reader import InputLimits
 from claimbatch.domain.job import utc_now
 from claimbatch.ports.job_store import JobStore
@@ -50,3 +51,4 @@ class JobApiDeps:
     settings: JobApiSettings
     clock: Callable[[], datetime] = utc_now
     upload_ids: Callable[[], str] = new_upload_id
+    notifications: NotificationApiDeps | None = None  # None: no /notifications routes

@@ -34,6 +34,7 @@ from claimbatch.api.models import (
     RetryView,
     UploadForm,
 )
+from claimbatch.api.notification_routes import include_notification_routes
 from claimbatch.api.paging import decode_next, encode_next
 from claimbatch.domain.inbox_rules import skip_reason
 from claimbatch.domain.job import Job, JobState
@@ -268,6 +269,9 @@ def build_job_api(deps: JobApiDeps) -> APIGatewayHttpResolver:
             raise Conflict(f"the job is {current.state.value}; only a running job can be cancelled")
         cancelled = deps.store.get_job(job.job_id)
         return view_of(Found(job=cancelled or job, upload=None), deps)
+
+    if deps.notifications is not None:
+        include_notification_routes(app, deps.notifications)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi():  # type: ignore[no-untyped-def]

@@ -53,7 +53,11 @@ class HttpWebhookSender:
     def check_url(self, url: str) -> None:
         """WebhookUrlRefused when the URL may not receive webhooks (as it resolves now)."""
         target = parse_webhook_url(url, local=self._local)
-        check_addresses(target, self._addresses(target), local=self._local)
+        try:
+            addresses = self._addresses(target)
+        except OSError:
+            raise WebhookUrlRefused("the webhook host does not resolve to any address") from None
+        check_addresses(target, addresses, local=self._local)
 
     def send(self, url: str, secret: str, notification: Notification) -> SendReport:
         try:

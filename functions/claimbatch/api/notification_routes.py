@@ -1,0 +1,137 @@
+"""The job API's notification routes, on their own Router:
+
+- GET /notifications: the caller's tenant's webhook URLs and email addresses;
+- PUT /notifications: replace them; the answer shows each new webhook's secret, once;
+- POST /notifications/test: a `test` message to every channel, answered per channel.
+
+The tenant comes from the verified identity (api/identity.py) and the runtime's
+dependencies from the resolver's context, both through `Depends`.
+
+    include_notification_routes(app, NotificationApiDeps(...))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Depends, Request
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+from claimbatch.api.errors import ApiProblem, Conflict
+from claimbatch.api.identity import tenant_of_event
+from claimbatch.api.notification_deps import NotificationApiDeps
+from claimbatch.api.notification_models import (
+    ChannelTestResult,
+    NotificationsRequest,
+    NotificationsView,
+    NotificationTestView,
+    WebhookView,
+)
+from claimbatch.domain.notification_messages import channel_test_notification
+from claimbatch.domain.notification_settings import NotificationSettings, WebhookChannel
+from claimbatch.domain.webhook_address_rules import WebhookUrlRefused
+from claimbatch.logic.deliver_notification import attempt_delivery
+from claimbatch.logic.delivery_policy import Verdict
+from claimbatch.observability import logger
+
+DEPS_KEY = "notification_deps"
+SECURITY = [{"bearer": []}]
+_TEST_SENDS_AT_ONCE = 8
+
+router = Router()
+
+
+def caller_tenant(request: Request) -> str:
+    return tenant_of_event(request.resolved_event.raw_event)
+
+
+def notification_deps(request: Request) -> NotificationApiDeps:
+    return request.context[DEPS_KEY]
+
+
+Tenant = Annotated[str, Depends(caller_tenant)]
+Deps = Annotated[NotificationApiDeps, Depends(notification_deps)]
+
+
+def _view(settings: NotificationSettings, fresh: Sequence[WebhookChannel] = ()) -> NotificationsView:
+    shown = {webhook.url: webhook.secret for webhook in fresh}
+    return NotificationsView(
+        webhooks=[WebhookView(url=webhook.url, secret=shown.get(webhook.url)) for webhook in settings.webhooks],
+        emails=[email.address for email in settings.emails],
+    )
+
+
+@router.get(
+    "/notifications",
+    summary="The tenant's notification channels (webhook secrets are not shown again)",
+    responses={200: {"description": "Webhook URLs and email addresses"}},
+    security=SECURITY,
+    tags=["notifications"],
+)
+def get_notifications(tenant: Tenant, deps: Deps) -> NotificationsView:
+    return _view(deps.settings.get_notification_settings(tenant))
+
+
+@router.put(
+    "/notifications",
+    summary="Set the tenant's webhooks and emails, told when a job ends",
+    description="Replaces every channel. Each webhook URL added by this call gets a signing secret (whsec_…), "
+    "shown in this answer only; a URL already set keeps its secret.",
+    responses={200: {"description": "The channels now set"}, 400: {"description": "A URL or address is refused"}},
+    security=SECURITY,
+    tags=["notifications"],
+)
+def put_notifications(body: NotificationsRequest, tenant: Tenant, deps: Deps) -> NotificationsView:
+    for number, webhook in enumerate(body.webhooks, start=1):
+        try:
+            deps.check_url(webhook.url)
+        except WebhookUrlRefused as refused:
+            raise ApiProblem(f"webhook {number}: {refused.message}") from None
+    if body.emails and deps.senders.email is None:
+        raise Conflict("this service has no mail server configured, so it cannot send email")
+    current = deps.settings.get_notification_settings(tenant)
+    settings, fresh = current.with_new([webhook.url for webhook in body.webhooks], list(body.emails))
+    deps.settings.put_notification_settings(tenant, settings)
+    counts = {"webhooks": len(settings.webhooks), "emails": len(settings.emails)}
+    logger.info("notification settings changed", extra=counts)
+    return _view(settings, fresh)
+
+
+@router.post(
+    "/notifications/test",
+    summary="Send a `test` message to every channel of the tenant",
+    responses={200: {"description": "What each channel answered"}, 409: {"description": "No channel is set"}},
+    security=SECURITY,
+    tags=["notifications"],
+)
+def test_notifications(tenant: Tenant, deps: Deps) -> NotificationTestView:
+    channels = deps.settings.get_notification_settings(tenant).channels
+    if not channels:
+        raise Conflict("no webhook or email is set up; PUT /notifications first")
+    notification = channel_test_notification(tenant, deps.clock())
+    with ThreadPoolExecutor(max_workers=min(len(channels), _TEST_SENDS_AT_ONCE)) as pool:
+        judgements = list(pool.map(lambda channel: attempt_delivery(notification, channel, deps.senders), channels))
+    results = [
+        ChannelTestResult(
+            channel=f"webhook {channel.url}" if isinstance(channel, WebhookChannel) else f"email {channel.address}",
+            delivered=judgement.verdict is Verdict.DELIVERED,
+            detail=judgement.reason,
+        )
+        for channel, judgement in zip(channels, judgements, strict=True)
+    ]
+    return NotificationTestView(message_id=notification.message_id, results=results)
+
+
+def include_notification_routes(app: APIGatewayHttpResolver, deps: NotificationApiDeps) -> None:
+    """Serve the routes above on `app`, with `deps` in every request's context."""
+
+    def provide_deps(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware):  # type: ignore[no-untyped-def]
+        resolver.append_context(**{DEPS_KEY: deps})
+        return next_middleware(resolver)
+
+    app.use(middlewares=[provide_deps])
+    app.include_router(router)
+
