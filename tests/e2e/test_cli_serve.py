@@ -238,3 +238,14 @@ def test_a_job_whose_input_is_gone_fails_with_a_summary(tmp_path, simulator):
     summary = read_summary(summary_path)
     assert summary["job_id"] == job.job_id and summary["status"] == "FAILED"
     assert summary["error"] == "cannot read the input file: No such file or directory"
+
+
+def test_an_empty_or_blank_api_token_is_refused_at_start_in_one_sentence(tmp_path):
+    for token in ("", "   ", "two words"):
+        # When serve is started with a token nobody could sign in with
+        done = claimbatch("serve", "--data-dir", tmp_path / "data", "--port", "0", "--api-token", token, timeout=30)
+
+        # Then it refuses at once, saying why on one line
+        assert done.code == 2, done.output
+        assert len(done.lines) == 1 and done.lines[0].startswith("error: --api-token "), done.output
+        assert "Traceback" not in done.output

@@ -20,7 +20,7 @@ from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
 from claimbatch.cli.data_dir import DATA_DIR_HELP, default_data_dir, log_to_file
 from claimbatch.domain.job import INBOX_PREFIX, RESULTS_PREFIX, Job
 from claimbatch.observability import logger
-from claimbatch.runtime.api_server import JobApiUnavailable, RunningJobApi, serve_job_api
+from claimbatch.runtime.api_server import JobApiUnavailable, RunningJobApi, api_token_problem, serve_job_api
 from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
 from claimbatch.runtime.inbox_watcher import InboxWatcher
 
@@ -170,6 +170,9 @@ def serve(
     With --port, it also serves the job API (POST /jobs, GET /jobs/{id}, …; docs at /docs),
     requiring `Authorization: Bearer <--api-token>` when a token is set.
     """
+    if api_token is not None and (problem := api_token_problem(api_token)) is not None:
+        errors.print(f"error: {problem}", markup=False)
+        raise typer.Exit(2)
     directory = (data_dir or default_data_dir()).expanduser().resolve()
     try:
         (directory / INBOX_PREFIX).mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,12 @@
 A header cell is normalised (case-insensitive, surrounding spaces ignored, runs
 of non-alphanumerics read as `_`, leading and trailing `_` dropped) and looked up
 among the aliases of each required column. When several cells name the same
-column, the better alias wins (the column's own name first, then the aliases in
-the order listed below), then the leftmost cell.
+column, the column's own name (`claim_number`) wins over its aliases, and any
+alias wins over a "member …" name or date of birth (the subscriber's, who may
+not be the patient); two cells left tied are a file-level error naming both.
+
+Messages never echo a header cell that is not a known column name: a "header"
+may hold patient data.
 """
 
 from __future__ import annotations
@@ -74,10 +78,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 _NON_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
-_FOUND_SHOWN = 20  # header names listed in a missing-column message
-_NAME_SHOWN = 40  # characters of each
-# A header cell holding a date or a long run of digits (an id): the "header" holds patient data.
-_LOOKS_LIKE_DATA = re.compile(r"\d{4,}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}")
+_OWN_NAME, _ALIAS, _SUBSCRIBERS = 0, 1, 2  # how strongly a cell names its column; lower wins
+_SUBSCRIBER_COLUMNS = ("first_name", "last_name", "date_of_birth")
+_KNOWN_SHOWN = 20  # column names listed in a missing-column message
 
 
 def normalise_header(name: str) -> str:
@@ -86,11 +89,18 @@ def normalise_header(name: str) -> str:
 
 
 def _alias_index() -> dict[str, tuple[str, int]]:
-    """normalised alias → (column, rank); a lower rank is a better match."""
+    """normalised alias → (column, strength)."""
     index: dict[str, tuple[str, int]] = {}
     for column, aliases in COLUMN_ALIASES.items():
-        for rank, alias in enumerate(aliases):
-            index.setdefault(normalise_header(alias), (column, rank))
+        for alias in aliases:
+            name = normalise_header(alias)
+            if name == column:
+                strength = _OWN_NAME
+            elif column in _SUBSCRIBER_COLUMNS and name.startswith("member_"):
+                strength = _SUBSCRIBERS
+            else:
+                strength = _ALIAS
+            index.setdefault(name, (column, strength))
     return index
 
 
@@ -108,58 +118,54 @@ class ColumnPositions:
     subscriber_id: int
 
 
-def match_columns(header: Sequence[str]) -> dict[str, int]:
-    """The required columns found in `header`, each with its position."""
-    best: dict[str, tuple[int, int]] = {}
+def _candidates(header: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+    """column → [(strength, position), …] of the cells naming it, strongest first, then leftmost."""
+    found: dict[str, list[tuple[int, int]]] = {}
     for position, cell in enumerate(header):
         match = _ALIAS_INDEX.get(normalise_header(cell))
-        if match is None:
-            continue
-        column, rank = match
-        if column not in best or (rank, position) < best[column]:
-            best[column] = (rank, position)
-    return {column: position for column, (_, position) in best.items()}
+        if match is not None:
+            found.setdefault(match[0], []).append((match[1], position))
+    for cells in found.values():
+        cells.sort()
+    return found
+
+
+def match_columns(header: Sequence[str]) -> dict[str, int]:
+    """The required columns found in `header`, each with the position of its strongest cell."""
+    return {column: cells[0][1] for column, cells in _candidates(header).items()}
 
 
 def count_known_columns(header: Sequence[str]) -> int:
-    return len(match_columns(header))
+    return len(_candidates(header))
 
 
 def resolve_columns(header: Sequence[str]) -> ColumnPositions:
-    """The position of every required column, or InputFileError naming the missing ones.
-
-    When no required column is found at all, the first line is probably data,
-    not a header: the message then does not echo it (it would be patient data).
-    """
-    found = match_columns(header)
-    missing = [column for column in REQUIRED_COLUMNS if column not in found]
+    """The position of every required column, or InputFileError naming the missing
+    ones, or the two cells that name one column equally well."""
+    candidates = _candidates(header)
+    for column in REQUIRED_COLUMNS:
+        cells = candidates.get(column, [])
+        if len(cells) > 1 and cells[0][0] == cells[1][0]:
+            first, second = (header[position].strip() for _, position in cells[:2])
+            raise InputFileError(f"columns '{first}' and '{second}' both name {column}: keep one, or rename the other")
+    missing = [column for column in REQUIRED_COLUMNS if column not in candidates]
     if not missing:
-        return ColumnPositions(**found)
+        return ColumnPositions(**{column: cells[0][1] for column, cells in candidates.items()})
     label = "column" if len(missing) == 1 else "columns"
-    if not found:
-        count = len(header)
+    count = len(header)
+    if not candidates:
         cells = "value" if count == 1 else "values"
         hint = " — is the file delimited by comma, pipe, tab or semicolon?" if count == 1 else ""
         raise InputFileError(
             f"missing required {label}: {', '.join(missing)} (the first line is not a header naming them: "
             f"none of its {count:,} {cells} is a known column name{hint})"
         )
-    if any(_LOOKS_LIKE_DATA.search(cell) for cell in header):
-        # Part header, part patient data: name only the cells that are column names.
-        known = [cell.strip() for cell in header if _ALIAS_INDEX.get(normalise_header(cell))]
-        others = len(header) - len(known)
-        raise InputFileError(
-            f"missing required {label}: {', '.join(missing)} (found: {', '.join(known)}, "
-            f"and {others:,} {'value' if others == 1 else 'values'} that are not column names)"
-        )
-    names = [_shorten(cell.strip()) for cell in header[:_FOUND_SHOWN]]
-    if len(header) > _FOUND_SHOWN:
-        names.append("…")
-    raise InputFileError(f"missing required {label}: {', '.join(missing)} (found: {', '.join(names)})")
-
-
-def _shorten(name: str) -> str:
-    return name if len(name) <= _NAME_SHOWN else name[: _NAME_SHOWN - 1] + "…"
+    # Only the cells that are column names are shown; the others may be patient data.
+    known = [cell.strip() for cell in header if normalise_header(cell) in _ALIAS_INDEX][:_KNOWN_SHOWN]
+    others = count - len(known)
+    if others:
+        known.append(f"and {others:,} other {'column' if others == 1 else 'columns'}")
+    raise InputFileError(f"missing required {label}: {', '.join(missing)} (found: {', '.join(known)})")
 
 
 __all__ = [

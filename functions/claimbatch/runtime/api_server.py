@@ -55,12 +55,26 @@ class JobApiUnavailable(Exception):
     """The job API cannot be served as asked: the port is taken, or no token guards a non-loopback address."""
 
 
+def api_token_problem(token: str) -> str | None:
+    """Why `token` cannot be a bearer token, or None. A header value is trimmed and
+    split on spaces, so a token of visible ASCII characters is the only kind a
+    client can send back as it was given."""
+    if not token.strip():
+        return "--api-token is empty: give a token of visible characters, or leave the option out"
+    if not (token.isascii() and token.isprintable()) or any(char.isspace() for char in token):
+        return "--api-token may hold only visible ASCII characters (no spaces)"
+    return None
+
+
 class ApiTokens:
     """Bearer tokens and the tenant each stands for."""
 
     def __init__(self, tenants_by_token: Mapping[str, str]) -> None:
-        if not tenants_by_token or not all(tenants_by_token):
-            raise ValueError("an API token must not be empty")
+        if not tenants_by_token:
+            raise ValueError("no API token given")
+        for token in tenants_by_token:
+            if (problem := api_token_problem(token)) is not None:
+                raise ValueError(problem)
         self._tenants = dict(tenants_by_token)
 
     @classmethod

@@ -114,22 +114,56 @@ def test_missing_column_names_it_and_lists_what_was_found() -> None:
     )
 
 
-def test_several_missing_columns_are_all_named() -> None:
+def test_several_missing_columns_are_all_named_and_other_cells_only_counted() -> None:
     message = file_error("Claim #,First Name,Notes\nZE1,A,hello\n")
 
-    assert (
-        message
-        == "missing required columns: last_name, date_of_birth, subscriber_id (found: Claim #, First Name, Notes)"
+    assert message == (
+        "missing required columns: last_name, date_of_birth, subscriber_id "
+        "(found: Claim #, First Name, and 1 other column)"
     )
 
 
-def test_a_long_header_is_cut_short_in_the_message() -> None:
+def test_a_long_header_lists_only_the_known_names() -> None:
     header = "claim_number," + ",".join(f"extra{n}" for n in range(40))
 
     message = file_error(header + "\n")
 
-    assert message.startswith("missing required columns: first_name, last_name, date_of_birth, subscriber_id (found: ")
-    assert message.endswith("extra18, …)")
+    assert message == (
+        "missing required columns: first_name, last_name, date_of_birth, subscriber_id "
+        "(found: claim_number, and 40 other columns)"
+    )
+
+
+def test_patient_names_in_a_header_are_never_echoed() -> None:
+    # Given a header line that holds a patient's name where column names belong
+    message = file_error("claim,CHANTAL,KISA,JOHNSON\nZE1,A,B,C\n")
+
+    # Then the message counts those cells and names only what it recognised
+    for value in ("CHANTAL", "KISA", "JOHNSON"):
+        assert value not in message
+    assert message == (
+        "missing required columns: first_name, last_name, date_of_birth, subscriber_id "
+        "(found: claim, and 3 other columns)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "second", "column"),
+    [
+        ("claim,claim_no,icn,first_name,last_name,dob,subscriber_id", "claim", "claim_no", "claim_number"),
+        ("claim_number,first,fname,last_name,dob,subscriber_id", "first", "fname", "first_name"),
+        ("claim_number,first_name,last_name,dob,member id,subscriber", "member id", "subscriber", "subscriber_id"),
+        ("claim_number,first_name,last_name,DOB,subscriber_id,dob", "DOB", "dob", "date_of_birth"),
+        ("claim_number,first_name,last_name,dob,subscriber_id,claim_number", "claim_number", "claim_number",
+         "claim_number"),
+    ],
+)
+def test_two_cells_naming_one_column_are_a_file_error_naming_both(
+    header: str, first: str, second: str, column: str
+) -> None:
+    message = file_error(header + "\nZE59426195,CHANTAL,KISA,01/02/1975,057896633,x,y\n")
+
+    assert message == f"columns '{first}' and '{second}' both name {column}: keep one, or rename the other"
 
 
 def test_a_file_without_header_does_not_echo_its_first_line() -> None:
