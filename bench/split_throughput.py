@@ -48,7 +48,8 @@ def time_split(source: Path, work: Path) -> dict[str, Any]:
     from claimbatch.adapters.embedded.local_object_store import LOCAL_BUCKET, LocalObjectStore
     from claimbatch.adapters.embedded.sqlite_job_store import SqliteJobStore
     from claimbatch.logic.split_file import SplitDeps, SplitOutcome, SplitSettings, split_job
-    from claimbatch.logic.start_job import ObjectCreated, start_job
+    from claimbatch.logic.start_job import start_job
+    from claimbatch.ports.object_events import ObjectCreated
 
     shutil.rmtree(work, ignore_errors=True)
     key = "inbox/bench/claims.csv"

@@ -35,7 +35,10 @@ SOURCE_ROOT = REPO_ROOT / "functions"
 PACKAGE = "claimbatch"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 
-_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".DS_Store")
+# Parts of the package that never run in Lambda: the command line, the embedded
+# runtime and the claims API simulator (a test double and demo aid). They need
+# the CLI-only dependencies, which the bundle leaves out too.
+NOT_FOR_LAMBDA = ("cli", "runtime", "simulator")
 _DIST_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -98,7 +101,13 @@ class BundlePlan:
 
     def source_files(self) -> Iterator[Path]:
         for path in sorted(self.package_dir.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}:
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix not in {".pyc", ".pyo"}
+                and path.name != ".DS_Store"
+                and path.relative_to(self.package_dir).parts[0] not in NOT_FOR_LAMBDA
+            ):
                 yield path
 
     def asset_hash(self) -> str:
@@ -132,7 +141,10 @@ def build_bundle(plan: BundlePlan, output_dir: Path) -> None:
             )
         # Console scripts are of no use in Lambda.
         shutil.rmtree(output_dir / "bin", ignore_errors=True)
-    shutil.copytree(plan.package_dir, output_dir / PACKAGE, ignore=_IGNORED, dirs_exist_ok=True)
+    for path in plan.source_files():
+        target = output_dir / PACKAGE / path.relative_to(plan.package_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
 
 
 @jsii.implements(ILocalBundling)
@@ -150,8 +162,10 @@ class PipLocalBundling:
 def docker_fallback_command(plan: BundlePlan) -> Sequence[str]:
     """The same bundle in the SAM build image; only for CDK's API, never run by this app."""
     requirements = " ".join(f"'{requirement}'" for requirement in plan.requirements)
+    left_out = " ".join(f"/asset-output/{PACKAGE}/{name}" for name in NOT_FOR_LAMBDA)
     script = (
-        f"pip install --no-compile --target /asset-output {requirements} && cp -r /asset-input/{PACKAGE} /asset-output/"
+        f"pip install --no-compile --target /asset-output {requirements}"
+        f" && cp -r /asset-input/{PACKAGE} /asset-output/ && rm -rf {left_out}"
     )
     return ["bash", "-c", script]
 

@@ -122,3 +122,46 @@ def test_the_command_line_only_packages_stay_out(bundle: Path) -> None:
     for name in ("typer", "rich", "starlette", "uvicorn"):
         assert not (bundle / name).exists(), name
     assert not (bundle / "bin").exists()
+
+
+def _claimbatch_modules_reached(bundle: Path, entry_modules: list[str]) -> tuple[set[str], set[str]]:
+    """(modules found in the bundle, claimbatch modules imported but absent) from the entries."""
+    found: set[str] = set()
+    absent: set[str] = set()
+    pending = list(entry_modules)
+    while pending:
+        dotted = pending.pop()
+        if dotted in found or dotted in absent:
+            continue
+        module = _module_file(bundle, dotted)
+        if module is None:
+            parent = dotted.rpartition(".")[0]
+            if _module_file(bundle, parent) is None:  # not a name defined in an existing module
+                absent.add(dotted)
+            continue
+        found.add(dotted)
+        package = dotted if module.name == "__init__.py" else dotted.rpartition(".")[0]
+        parents = dotted.split(".")
+        pending += [".".join(parents[:i]) for i in range(1, len(parents))]
+        for name, level in _runtime_imports(module):
+            if level:
+                anchor = package.split(".")[: len(package.split(".")) - (level - 1)]
+                name = ".".join([*anchor, name]) if name else ".".join(anchor)
+            if name.split(".")[0] == PACKAGE:
+                pending.append(name)
+    return found, absent
+
+
+def test_the_lambda_bundle_leaves_out_the_simulator_command_line_and_embedded_runtime(tmp_path: Path) -> None:
+    # Given our code bundled as for Lambda (pip skipped: only our own files matter here)
+    plan = BundlePlan.for_settings(Settings(skip_dependency_install=True))
+    build_bundle(plan, tmp_path)
+    # Then the tools around the product are not in it
+    for name in ("simulator", "cli", "runtime"):
+        assert not (tmp_path / PACKAGE / name).exists(), name
+    assert not any("simulator" in path.parts for path in plan.source_files())
+    # And every handler, job API included, finds every claimbatch module it imports
+    entries = [f"{PACKAGE}.handlers.{name}" for name in (*HANDLERS, "job_api")]
+    found, absent = _claimbatch_modules_reached(tmp_path, entries)
+    assert set(entries) <= found
+    assert absent == set(), f"imported by the handlers but not bundled: {sorted(absent)}"

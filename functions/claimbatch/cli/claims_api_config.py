@@ -8,13 +8,14 @@ import os
 from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, SecretStr, ValidationError
 
 from claimbatch.claims.settings import ClaimsApiSettings
-from claimbatch.simulator.subprocess_runner import SimulatorProcess, start_simulator_process
-from claimbatch.simulator.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+if TYPE_CHECKING:
+    from claimbatch.simulator.subprocess_runner import SimulatorProcess
 
 ENV_PREFIX = "CLAIMBATCH_API_"
 SETTINGS_FILE_ENV = "CLAIMBATCH_API_SETTINGS"  # path to a JSON file with the same keys
@@ -92,6 +93,10 @@ def claims_api(concurrency: int, **simulator_knobs: Any) -> Iterator[tuple[Claim
             None,
         )
         return
+    # The simulator is a tool beside the product: loaded only when no real API is configured.
+    from claimbatch.simulator.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+    from claimbatch.simulator.subprocess_runner import start_simulator_process
+
     knobs = {name: value for name, value in simulator_knobs.items() if value is not None}
     with start_simulator_process(**knobs) as simulator:
         yield (

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from botocore.config import Config
 
 from claimbatch.adapters.aws.boto_clients import aws_client
-from claimbatch.adapters.aws.claims_credentials import claims_settings_from_secret
+from claimbatch.adapters.aws.claims_credentials import client_credentials
 from claimbatch.adapters.aws.dynamodb_job_store import DynamoJobStore
 from claimbatch.adapters.aws.powertools_metrics import PowertoolsPipelineMetrics
 from claimbatch.adapters.aws.s3_file_links import S3FileLinks
@@ -23,6 +23,7 @@ from claimbatch.adapters.aws.sqs_queues import SqsRowQueue, SqsSender, SqsStageS
 from claimbatch.api.dependencies import JobApiDeps, JobApiSettings
 from claimbatch.api.routes import build_job_api
 from claimbatch.claims.optum_client import OptumClaimsClient
+from claimbatch.claims.settings import ClaimsApiSettings, RetryBudget
 from claimbatch.domain.input_reader import InputLimits
 from claimbatch.handlers import env_vars
 from claimbatch.logic.aggregate_results import AggregateDeps
@@ -110,6 +111,24 @@ def sweeper_deps() -> tuple[DynamoJobStore, SqsStageSignals, SweepSettings]:
     return store, signals, SweepSettings(stall_after=timedelta(seconds=env.stall_after_s), max_redrives=env.max_redrives)
 
 
+def _claims_settings(env: env_vars.ClaimsApiEnv) -> ClaimsApiSettings:
+    credentials = client_credentials(env.claims_api_secret_arn)
+    return ClaimsApiSettings(
+        base_url=env.claims_api_base_url,
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        provider_tin=env.claims_provider_tin,
+        payer_id=env.claims_payer_id,
+        max_in_flight=env.lookup_concurrency,
+        rate_limit_rps=env.api_rps_per_worker,
+        retry=RetryBudget(
+            max_attempts=env.lookup_max_attempts,
+            base_delay_s=env.lookup_base_delay_s,
+            max_elapsed_s=env.lookup_max_elapsed_s,
+        ),
+    )
+
+
 # The worker's HTTP client holds a connection pool bound to an event loop. In
 # Lambda, Powertools keeps one loop for the execution environment, so the pool
 # is reused across invocations; a new loop (tests) gets a new client.
@@ -124,7 +143,7 @@ def worker_deps() -> WorkerDeps:
         _workers.clear()
         deps = WorkerDeps(
             store=job_store(env.table_name),
-            provider=OptumClaimsClient(claims_settings_from_secret(env)),
+            provider=OptumClaimsClient(_claims_settings(env)),
             signals=SqsStageSignals(_sender(), env.aggregate_queue_url),
             max_deliveries=env.max_row_receives,
             patience_s=env.row_patience_s,

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from claimbatch.domain.inbox_rules import skip_reason
 from claimbatch.domain.job import Job, SourceObject, new_job
 from claimbatch.observability import logger
 from claimbatch.ports.job_store import JobStore
+from claimbatch.ports.object_events import ObjectCreated
 
-
-@dataclass(frozen=True)
-class ObjectCreated:
-    bucket: str
-    key: str  # already URL-decoded
-    version: str  # S3 version id, else the event sequencer / a content identity
-    etag: str = ""
-    size: int | None = None
+__all__ = ["ObjectCreated", "start_job"]
 
 
 def start_job(event: ObjectCreated, store: JobStore) -> Job | None:

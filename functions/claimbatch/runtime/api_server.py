@@ -43,8 +43,8 @@ from claimbatch.domain.job import DEFAULT_TENANT, RESULTS_PREFIX
 from claimbatch.observability import logger
 from claimbatch.runtime.api_gateway_events import HttpRequest, http_answer, http_api_event
 from claimbatch.runtime.embedded import EmbeddedRuntime
+from claimbatch.runtime.listening_socket import base_url_of, bind_socket
 from claimbatch.runtime.local_uploads import UploadFailed, receive_upload
-from claimbatch.simulator.server import base_url_of, bind_socket
 
 PUBLIC_PATHS = frozenset({"/openapi.json", "/docs"})  # no data in them: readable without a token
 MAX_API_BODY = 1024 * 1024  # API Gateway takes 10 MB; the job API's requests are a few hundred bytes
@@ -97,9 +97,8 @@ class ApiTokens:
 
 def embedded_api_deps(runtime: EmbeddedRuntime, links: SignedFileLinks) -> JobApiDeps:
     settings = runtime.settings
-    # The runtime's bridge into its queues is what its splitter threads use; the API's
-    # routes run in threads too. (A public accessor on EmbeddedRuntime would be nicer.)
-    queues = runtime._bridge  # noqa: SLF001
+    # The routes run in threads, as the splitters do: they reach the queues the same way.
+    queues = runtime.queues
     return JobApiDeps(
         store=runtime.store,
         objects=runtime.objects,

@@ -29,9 +29,10 @@ from claimbatch.logic.aggregate_results import AggregateDeps, aggregate_job
 from claimbatch.logic.process_chunk import ChunkDeferred, WorkerDeps, process_chunk
 from claimbatch.logic.split_file import SplitDeps, SplitSettings, split_job
 from claimbatch.logic.sweep_jobs import SweepSettings, sweep_jobs
-from claimbatch.logic.start_job import ObjectCreated, start_job
+from claimbatch.logic.start_job import start_job
 from claimbatch.observability import logger
 from claimbatch.ports.messages import RowChunk
+from claimbatch.ports.object_events import ObjectCreated
 
 STAGE_ATTEMPTS = 5  # a splitter or aggregator that keeps crashing fails its job after this many tries
 DB_NAME = "claimbatch.db"
@@ -88,7 +89,7 @@ class EmbeddedRuntime:
         self.provider = provider
         self.store = SqliteJobStore(settings.data_dir / DB_NAME)
         self.objects = LocalObjectStore(settings.data_dir)
-        self._bridge = _QueueBridge(self)
+        self.queues = _QueueBridge(self)  # for code on other threads: splitters, the sweeper, the job API
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._finished: dict[str, asyncio.Event] = {}
@@ -224,8 +225,8 @@ class EmbeddedRuntime:
         deps = SplitDeps(
             store=self.store,
             objects=self.objects,
-            rows=self._bridge,
-            signals=self._bridge,
+            rows=self.queues,
+            signals=self.queues,
             settings=SplitSettings(rows_per_message=self.settings.rows_per_message, limits=self.settings.limits),
         )
         assert self._loop is not None
@@ -272,7 +273,7 @@ class EmbeddedRuntime:
         deps = WorkerDeps(
             store=self.store,
             provider=self.provider,
-            signals=self._bridge,
+            signals=self.queues,
             max_deliveries=self.settings.max_deliveries,
             patience_s=self.settings.row_patience_s,
         )
@@ -312,7 +313,7 @@ class EmbeddedRuntime:
         while True:
             await asyncio.sleep(self.settings.sweep_every_s)
             try:
-                await asyncio.to_thread(sweep_jobs, self.store, self._bridge, settings, utc_now())
+                await asyncio.to_thread(sweep_jobs, self.store, self.queues, settings, utc_now())
             except RuntimeStopping:
                 return
             except Exception:

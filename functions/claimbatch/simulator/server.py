@@ -12,7 +12,6 @@ and `base_url` is known as soon as `start_simulator` returns.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -22,32 +21,12 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from claimbatch.runtime.listening_socket import base_url_of, bind_socket
 from claimbatch.simulator.app import SimulatorState, create_app, simulator_state
 from claimbatch.simulator.settings import SimulatorSettings
 
 _STARTUP_TIMEOUT_S = 10.0
 _SHUTDOWN_TIMEOUT_S = 10.0
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on host:port (port 0: any free port)."""
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(2048)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-def base_url_of(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    if sock.family == socket.AF_INET6:
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
 
 
 def _uvicorn_server(

@@ -16,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from claimbatch.cli import simulator_command
-from claimbatch.simulator.server import bind_socket
+from claimbatch.runtime.listening_socket import bind_socket
 
 CLAIMBATCH = Path(sys.executable).parent / "claimbatch"
 

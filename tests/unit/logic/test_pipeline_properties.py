@@ -23,7 +23,8 @@ from claimbatch.domain.job import JobState
 from claimbatch.logic.aggregate_results import AggregateDeps, aggregate_job
 from claimbatch.logic.process_chunk import ChunkDeferred, WorkerDeps, process_chunk
 from claimbatch.logic.split_file import SplitDeps, SplitSettings, split_job
-from claimbatch.logic.start_job import ObjectCreated, start_job
+from claimbatch.logic.start_job import start_job
+from claimbatch.ports.object_events import ObjectCreated
 from claimbatch.simulator.in_process_provider import InProcessSimulatedProvider
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id"

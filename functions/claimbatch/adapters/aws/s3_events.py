@@ -9,7 +9,7 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.parser.models import S3Model
 from pydantic import ValidationError
 
-from claimbatch.logic.start_job import ObjectCreated
+from claimbatch.ports.object_events import ObjectCreated
 from claimbatch.ports.messages import SplitContinuation
 
 SplitMessage = list[ObjectCreated] | SplitContinuation
