@@ -23,6 +23,7 @@ from claimbatch.observability import logger
 from claimbatch.runtime.api_server import JobApiUnavailable, RunningJobApi, api_token_problem, serve_job_api
 from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
 from claimbatch.runtime.inbox_watcher import InboxWatcher
+from claimbatch.runtime.sftp import SftpUnavailable, picked_up_by, serve_sftp
 
 LOCK_FILE = "serve.lock"
 
@@ -95,6 +96,12 @@ class JobApiOptions:
     token: str | None = None
 
 
+@dataclass(frozen=True)
+class SftpOptions:
+    host: str = "127.0.0.1"
+    port: int | None = None  # None: no SFTP server
+
+
 @contextlib.asynccontextmanager
 async def _job_api(runtime: EmbeddedRuntime, options: JobApiOptions) -> AsyncIterator[RunningJobApi | None]:
     if options.port is None:
@@ -106,8 +113,28 @@ async def _job_api(runtime: EmbeddedRuntime, options: JobApiOptions) -> AsyncIte
         yield api
 
 
+@contextlib.asynccontextmanager
+async def _sftp(runtime: EmbeddedRuntime, options: SftpOptions) -> AsyncIterator[None]:
+    if options.port is None:
+        yield
+        return
+    data_dir = runtime.settings.data_dir
+    async with serve_sftp(data_dir, options.host, options.port, picked_up_by(runtime)) as sftp:
+        console.print(
+            f"SFTP at sftp://{sftp.host}:{sftp.port} (host key {sftp.fingerprint}; "
+            f"a tenant's keys in {data_dir / 'sftp' / '<tenant>' / 'authorized_keys'})",
+            markup=False,
+        )
+        yield
+
+
 async def _serve(
-    settings: EmbeddedSettings, poll_s: float, settle_s: float, knobs: dict[str, object], api: JobApiOptions
+    settings: EmbeddedSettings,
+    poll_s: float,
+    settle_s: float,
+    knobs: dict[str, object],
+    api: JobApiOptions,
+    sftp: SftpOptions = SftpOptions(),
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -116,7 +143,11 @@ async def _serve(
     with claims_api(settings.concurrency, **knobs) as (api_settings, simulator):
         if simulator is not None:
             console.print(f"claims API: built-in simulator at {simulator.base_url}", markup=False)
-        async with EmbeddedRuntime(settings, OptumClaimsClient(api_settings)) as runtime, _job_api(runtime, api):
+        async with (
+            EmbeddedRuntime(settings, OptumClaimsClient(api_settings)) as runtime,
+            _job_api(runtime, api),
+            _sftp(runtime, sftp),
+        ):
             console.print(
                 f"watching {settings.data_dir / INBOX_PREFIX} → results in {settings.data_dir / RESULTS_PREFIX}"
                 " (Ctrl-C to stop)",
@@ -155,6 +186,11 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    sftp_port: Annotated[
+        int | None,
+        typer.Option(min=0, max=65535, help="Serve SFTP on this port (0: any free one). See README, SFTP."),
+    ] = None,
+    sftp_host: Annotated[str, typer.Option(help="Address the SFTP server listens on.")] = "127.0.0.1",
 ) -> None:
     """Watch DATA/inbox/ and write each CSV's results under DATA/results/, as the bucket does.
 
@@ -169,6 +205,9 @@ def serve(
 
     With --port, it also serves the job API (POST /jobs, GET /jobs/{id}, …; docs at /docs),
     requiring `Authorization: Bearer <--api-token>` when a token is set.
+
+    With --sftp-port, it also serves SFTP: user <tenant> logs in with a key listed in
+    DATA/sftp/<tenant>/authorized_keys and sees /inbox (upload) and /results (download).
     """
     if api_token is not None and (problem := api_token_problem(api_token)) is not None:
         errors.print(f"error: {problem}", markup=False)
@@ -184,11 +223,12 @@ def serve(
     knobs = {"latency_ms": sim_latency_ms, "rate_limit": sim_rate_limit, "error_rate": sim_error_rate}
     try:
         with _only_service_on(directory):
-            asyncio.run(_serve(settings, poll_s, settle_s, knobs, JobApiOptions(host, port, api_token)))
+            api = JobApiOptions(host, port, api_token)
+            asyncio.run(_serve(settings, poll_s, settle_s, knobs, api, SftpOptions(sftp_host, sftp_port)))
     except AlreadyServing:
         errors.print(f"error: another claimbatch serve is already using {directory}", markup=False)
         raise typer.Exit(1) from None
-    except (ConfigurationError, JobApiUnavailable) as error:
+    except (ConfigurationError, JobApiUnavailable, SftpUnavailable) as error:
         errors.print(f"error: {error}", markup=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:  # Ctrl-C before the service had set up its own handling
