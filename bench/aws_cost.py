@@ -59,32 +59,32 @@ SFN_PARENT_TRANSITIONS = 10  # the parent workflow around the Distributed Map
 
 @dataclass(frozen=True)
 class StackSettings:
-    """The sizes of the stack that matter to the bill (from infra/settings.py when it can be imported)."""
+    """The sizes of the stack that matter to the bill, read from infra/settings.py (never copied here)."""
 
     source: str
-    splitter_memory_mb: int = 1769
-    worker_memory_mb: int = 512
-    aggregator_memory_mb: int = 1024
-    rows_per_message: int = 100
-    worker_batch_size: int = 5
-    lookup_concurrency: int = 16
-    api_budget_rps: float = 50.0
-    api_rps_per_worker: float = 25.0
+    splitter_memory_mb: int
+    worker_memory_mb: int
+    aggregator_memory_mb: int
+    rows_per_message: int
+    worker_batch_size: int
+    lookup_concurrency: int
+    api_budget_rps: float
+    api_rps_per_worker: float
 
     @classmethod
     def load(cls) -> StackSettings:
-        try:
-            from infra.settings import Settings
-        except Exception as error:  # noqa: BLE001 - aws_cdk (or node) missing: the defaults below are the stack's
-            return cls(source=f"bench defaults (infra.settings not importable: {type(error).__name__})")
+        from infra.settings import Settings
+
         stack = Settings()
+        if stack.worker.batch_size is None:
+            raise ValueError("infra/settings.py gives the worker no batch size")
         return cls(
             source="infra/settings.py defaults",
             splitter_memory_mb=stack.splitter_memory_mb,
             worker_memory_mb=stack.worker_memory_mb,
             aggregator_memory_mb=stack.aggregator_memory_mb,
             rows_per_message=stack.rows_per_message,
-            worker_batch_size=stack.worker.batch_size or 5,
+            worker_batch_size=stack.worker.batch_size,
             lookup_concurrency=stack.lookup_concurrency,
             api_budget_rps=stack.api_budget_rps,
             api_rps_per_worker=stack.api_rps_per_worker,
@@ -167,7 +167,7 @@ def run_job(rows: int, stack: StackSettings, claims_api_url: str) -> dict[str, A
     from moto import mock_aws
 
     from bench.aws_usage import UsageRecorder
-    from tests.support.aws_harness import TABLE, AwsPipeline
+    from testkit.aws_pipeline import TABLE, AwsPipeline
 
     sink = CountingSink()
     handler = logger.registered_handler

@@ -183,165 +183,6 @@ def headline_table(results: dict[str, float | None], details: dict[str, Any]) ->
 
 # -- results.md -----------------------------------------------------------------------
 
-# The fixes proposed for targets not met: package code other engineers own, so described, not made.
-# The "why" is written from this run's figures and profile shares; each fix can win at most the share
-# of the part it removes.
-
-
-def _share(profile: dict[str, Any] | None, prefix: str) -> str:
-    """This run's share of the profile part whose label starts with `prefix`, e.g. "23 %"."""
-    for part, share in (profile or {}).get("parts", []):
-        if part.startswith(prefix):
-            return f"{share:.0%}"
-    return "—"
-
-
-def _split_fix(details: dict[str, Any], found: dict[str, Any], machine: dict[str, Any]) -> str:
-    plain = details.get("split", {}).get("plain")
-    profile = found.get("split")
-    if not plain:
-        return ""
-    split_rps, read_rps = plain["split"]["rows_per_s"], plain["read_claim_rows"]["rows_per_s"]
-    packing = 1 - split_rps / read_rps
-    reading_alone = plain["read_only_ratio"]
-    verdict = (
-        f"Reading alone is at {reading_alone:.3f} of csv.reader, at the target already: the packing is what misses it."
-        if reading_alone >= 0.2
-        else f"Reading alone is at {reading_alone:.3f} of csv.reader, so packing for free would still miss 0.2 (if narrowly): "
-        "both halves need work."
-    )
-    return f"""**Why.** In this run `read_claim_rows` alone (read, decode, validate) does {_n(read_rps)} rows/s and the whole
-splitter {_n(split_rps)} rows/s: what comes after reading (packing rows into messages, serialising them, recording row
-errors) takes {packing:.0%} of the splitter's time.
-{verdict} In the profile: packing {_share(profile, "packing")} of the samples, reading and validating
-{_share(profile, "reading")}, SQLite {_share(profile, "SQLite")}.
-
-**Fixes proposed** (not made here: `ports/`, `logic/` and `domain/` belong to other engineers right now):
-
-1. `ports/messages.py`, `QueuedRow.of`: build with `QueuedRow.model_construct(...)` instead of the validating
-   constructor. The values come from a `ValidRow` that `value_rules` has just checked; re-validating each row in
-   pydantic (`QueuedRow.of` + `BaseModel.__init__` in the table) buys nothing.
-2. `ports/messages.py`, `RowChunk.to_json`: the same JSON (same short keys, README "Message formats") written by
-   `json.dumps` over plain dicts, or by one module-level `TypeAdapter`, instead of `model_dump_json(by_alias=True)`
-   over a tree of models (`BaseModel.model_dump_json` in the table).
-3. `logic/split_file.py`, `_ChunkPacker.add` is called once per row: `read_claim_rows` builds rows in batches
-   internally (`_parsed_batches`); handing the batches over and packing a batch by slicing at chunk boundaries
-   removes the per-row call. Row errors: recorded per send batch (10 chunks) rather than per chunk (two SQLite
-   writes for every chunk that holds one).
-4. Further, and larger: a columnar path from `domain/input_reader.py` to the message — validate the columns, then
-   write each chunk's JSON straight from them, with no `ValidRow`/`ClaimQuery`/`QueuedRow` per row at all.
-
-Estimate: 1–3 remove most of the packing share, i.e. the splitter would run near `read_claim_rows`' speed (a ratio
-near {reading_alone:.3f}); 4 is what a margin above 0.2 takes."""
-
-
-def _pipeline_fix(details: dict[str, Any], found: dict[str, Any], machine: dict[str, Any]) -> str:
-    run = details.get("pipeline", {})
-    profile, http = found.get("pipeline"), found.get("http")
-    if "rows_per_s" not in run:
-        return ""
-    aggregation = run.get("aggregation_s") or 0.0
-    http_lead = (
-        f"Over HTTP (second profile) the HTTP client is {_share(http, 'HTTP client')} of the samples"
-        if http
-        else "Over HTTP (not profiled in this run, for lack of time) the client's own CPU is the bottleneck — the "
-        "simulator saw only a few requests at once though 16 may be in flight — and earlier profiles put three "
-        "quarters of the samples in the HTTP client"
-    )
-    cores = run.get("cpu_s", 0.0) / run["seconds"]
-    return f"""**Why.** The embedded runtime is one process, bound by the GIL: it kept {cores:.2f} cores busy on average
-(process CPU ÷ wall time) — one core of two at most, by design, and less when other work shares the machine.
-In the profile: the simulated payer's own work
-{_share(profile, "simulated payer")} (`simulator/claims_data.py`; in production that CPU is the payer's, not
-ours), our mapping of its answers {_share(profile, "request building")} (`claims/optum_schema.py`, where
-`datetime.strptime` and `InquiryResponse.model_validate` lead), asyncio hand-offs {_share(profile, "event loop")},
-result-row objects {_share(profile, "result rows")}, SQLite {_share(profile, "SQLite")}, the worker loop
-{_share(profile, "worker loop")}, the splitter {_share(profile, "packing")} + {_share(profile, "reading")},
-aggregation {_share(profile, "aggregation")}. And the results file is written after the last row, on its own:
-{aggregation:.0f} s of the {run["seconds"]:.0f} s here ({aggregation / run["seconds"]:.0%}).
-
-**Fixes proposed** (package code other engineers are editing; `simulator/in_process_provider.py` was left as it
-is: its answers must stay the simulator's, mapped by the client's code, and no shortcut there keeps them so):
-
-1. `claims/optum_schema.py`, `_parse_us_date`: parse MM/DD/YYYY with a compiled regex and `date(int, int, int)`
-   instead of `datetime.strptime` (three calls per row). `choose_claim`: return the claim at once when there is
-   only one (it is chosen whatever the member match says), skipping `_member_matches` and its date parsing.
-2. `logic/process_chunk.py`: two thread hops per chunk instead of five — one `asyncio.to_thread` for `get_job` +
-   `get_results` before the lookups, one for `put_results` + `count_chunk` + `complete_if_done` after.
-3. Aggregation (`adapters/embedded/sqlite_job_store.py` `iter_results`/`_result_of`, `logic/aggregate_results.py`
-   `counted`, `domain/result_row.py`): every row goes sqlite3.Row → dict → `ResultRow.from_record` → a pydantic
-   `OutcomeTally.add` (a `setattr` on a model) → CSV. Fetch plain tuples, build `ResultRow` positionally, count
-   outcomes in a local `Counter` and make the tally once. Tried outside the package on a 100,000-row job's
-   SQLite file: the ordered read and CSV went from 1.45 s to 0.90 s for the same bytes, the tail ~35–40 % shorter.
-4. `runtime/embedded.py`, the structural one: run the lookups and their mapping (about half of the work) in a
-   second process — a `ProcessPoolExecutor` worker takes a whole `RowChunk` and returns its result rows — while
-   splitting, SQLite and aggregation stay in the main process. On 2 cores that is up to ~1.7×.
-
-Rough estimate: 1–3 bring {_n(run["rows_per_s"])} rows/s to about {_n(run["rows_per_s"] * 1.25)}; with 4, about
-{_n(run["rows_per_s"] * 1.25 * 1.6)} (how much of the second core 4 gets depends on what else runs on the machine;
-from the ~6,200 rows/s measured on 100,000 rows on a quieter machine before this benchmark existed, the same factors
-give ~12,400). None of them alone reaches 10,000.
-
-{http_lead}, much of it in httpcore's connection pool (`AsyncConnectionPool._assign_requests_to_connections`, with `is_idle`/`has_expired` probing every
-connection on every request through anyio's `extra` attributes): the O(N·M) pass reported in encode/httpcore#1035
-(open) and rewritten in pydantic/httpx2#974 and #1075. `claims/optum_client.py` could also read answers with
-`InquiryResponse.model_validate_json(response.content)` (one pass) instead of `response.json()` then
-`model_validate`, but the pool is the larger share."""
-
-
-def _budget_fix(details: dict[str, Any], found: dict[str, Any], machine: dict[str, Any]) -> str:
-    budget = details.get("api_budget", {})
-    lost = budget.get("time_lost")
-    if not lost:
-        return ""
-    stats = budget["simulator_stats"]
-    return f"""**Why** (the table in section 3): {lost['lost_s']:.1f} s lost against the ideal {lost['ideal_s']:.1f} s — {lost['below_budget_s']:.1f} s
-with the client's limiter below the budget after {stats['throttled']} × 429 ({budget.get('rate_limiter_decreases', 0)} halvings),
-{lost['other_s']:.1f} s of slots unused (the client's pauses after 429s among them), {lost['start_s']:.1f} s before the first request,
-{lost['tail_s']:.1f} s writing the results. The limiter never schedules more than the budget, so the 429s mean requests
-reached the simulator bunched: on this shared machine (load average {machine.get('load_before', '?')} at the start) both
-processes stall now and then, and one cause of bunching is in the client itself (fix 1). Shorter runs while this
-benchmark was written (1,000–1,500 rows, lighter load) reached 0.97–0.98 with no 429.
-
-**Fixes proposed** (`claims/`, another engineer's):
-
-1. `claims/optum_client.py`, `OptumClaimsClient._attempt`: take the limiter's slot after the in-flight semaphore, not
-   before it (`await self.limiter.acquire()` comes before `async with self._in_flight`). Paced requests that find
-   the semaphore full pile up behind it and leave together when answers come back: a burst the limiter was meant to
-   prevent, which is what the payer's bucket refuses.
-2. `claims/rate_limiter.py`, `AdaptiveRateLimiter`: recover in proportion to the configured rate (e.g.
-   `increase_rps_per_s = start_rps / 10`) rather than 1 request/s per second: after one halving from 100 it takes
-   ~50 s to come back, ~12 s of the budget each time.
-3. `claims/optum_client.py`: a 429 both halves the rate and pauses every lookup of the client for `Retry-After`
-   (the simulator, like most gateways, never says less than 1 s): one overshoot of a few milliseconds costs a whole
-   second of budget on top of the halving. Honour one or the other — pause without halving when the limiter is
-   already at or below the configured budget (the 429 was a burst), halve otherwise."""
-
-
-def _cost_fix(details: dict[str, Any], found: dict[str, Any], machine: dict[str, Any]) -> str:
-    cost = details.get("cost", {})
-    if "per_million" not in cost:
-        return ""
-    by_service = sorted(cost["per_million"]["by_service"].items(), key=lambda item: -item[1])
-    usage = cost["usage"]
-    mean_item = usage.get("batch_written_bytes", 0) / max(1, usage.get("batch_written_items", 0))
-    return f"""**Why.** Per million rows: {", ".join(f"{service} {_usd(usd)}" for service, usd in by_service)}. DynamoDB's floor is one
-write request unit per row result (row items of {mean_item:,.0f} bytes on average, each under the 1 KB of a unit): $0.625.
-
-**Fixes proposed:** `adapters/aws/dynamodb_job_store.py` `put_results` — store a chunk's results as a few items of
-up to 1 KB each holding several rows (3–4 rows of ~{mean_item:,.0f} bytes), or as one S3 object per chunk
-($0.005 per 1,000 PUTs: $0.05 per million rows), instead of one item per row: DynamoDB's share falls by two thirds or
-more. The redelivery check (`get_results`) and the aggregator's ordered read would read those items instead."""
-
-
-FIXES = {
-    "split_ratio_vs_csv_reader": _split_fix,
-    "pipeline_rows_per_s": _pipeline_fix,
-    "api_budget_utilization": _budget_fix,
-    "aws_cost_per_million_rows_usd": _cost_fix,
-}
-
-
 def _split_section(split: dict[str, Any]) -> list[str]:
     if "plain" not in split:
         return [f"Failed: {split.get('error', 'no figures')}."]
@@ -444,7 +285,7 @@ def _cost_section(cost: dict[str, Any]) -> list[str]:
         return [f"Failed: {cost.get('error', 'no figures')}."]
     stack = cost["stack"]
     lines = [
-        f"The Lambda handlers on moto (tests/support/aws_harness.py) with the stack's sizes ({stack['source']}: "
+        f"The Lambda handlers on moto (testkit/aws_pipeline.py) with the stack's sizes ({stack['source']}: "
         f"splitter {stack['splitter_memory_mb']} MB, worker {stack['worker_memory_mb']} MB with batches of "
         f"{stack['worker_batch_size']} messages and {stack['lookup_concurrency']} lookups in flight, aggregator "
         f"{stack['aggregator_memory_mb']} MB, {stack['rows_per_message']} rows per message), arm64, a "
@@ -553,7 +394,7 @@ def results_markdown(
     unmet = [figure for figure in FIGURES if met[figure.key] is False]
     if unmet:
         lines += [
-            "## Targets not met: where the time goes, and the fixes proposed",
+            "## Targets not met: where the time goes",
             "",
         ]
         for figure in unmet:
@@ -564,8 +405,6 @@ def results_markdown(
                 if figure.key == "pipeline_rows_per_s" and found.get("http"):
                     lines += ["The same over loopback HTTP, for the wire's share:", ""]
                     lines += [*_profile_section(found.get("http")), ""]
-            if figure.key in FIXES:
-                lines += [FIXES[figure.key](details, found, machine), ""]
     else:
         lines += ["Every target is met.", ""]
     return "\n".join(lines)
@@ -574,33 +413,15 @@ def results_markdown(
 # -- README ------------------------------------------------------------------------------
 
 
-def _why_unmet(key: str, details: dict[str, Any]) -> str:
-    """One line for the README on why a target was missed (results.md has the profile and the fixes)."""
-    if key == "split_ratio_vs_csv_reader" and "plain" in details.get("split", {}):
-        plain = details["split"]["plain"]
-        after = 1 - plain["split"]["rows_per_s"] / plain["read_claim_rows"]["rows_per_s"]
-        return (
-            f"reading and validating alone runs at {plain['read_only_ratio']:.3f} of csv.reader; packing the rows into "
-            f"pydantic messages and serialising them takes {after:.0%} of the splitter's time"
-        )
-    if key == "pipeline_rows_per_s" and "rows_per_s" in details.get("pipeline", {}):
-        run = details["pipeline"]
-        return (
-            f"one GIL-bound process ({run.get('cpu_s', 0.0) / run['seconds']:.2f} cores busy), about half of its CPU in "
-            f"the lookup itself (the simulated payer's work and the mapping of its answers), and the results file written "
-            f"after the last row ({run.get('aggregation_s') or 0.0:.0f} s)"
-        )
-    return "see bench/results.md"
-
-
 def readme_section(results: dict[str, float | None], details: dict[str, Any], machine: dict[str, Any]) -> str:
     met = verdicts(results)
     unmet = [figure.key for figure in FIGURES if met[figure.key] is False]
+    # Figures only: analysis goes stale as the code changes, so it lives in dated notes, not here.
     summary = (
         "Every target is met."
         if not unmet
-        else "Not met — `bench/results.md` shows where the time goes (py-spy profiles) and the fixes proposed:\n\n"
-        + "\n".join(f"- `{key}`: {_why_unmet(key, details)}." for key in unmet)
+        else f"Not met: {', '.join(f'`{key}`' for key in unmet)}. `bench/results.md` shows where the time goes "
+        "(py-spy profiles); analyses of past runs are dated notes in `bench/notes/`."
     )
     return "\n".join(
         [

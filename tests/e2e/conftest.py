@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
-from tests.support.aws_harness import AwsPipeline
+from testkit.aws_pipeline import AwsPipeline
 from tests.support.runtimes import AwsRunner, EmbeddedRunner, FileRunner
 
 TEST_ENV = {"ROWS_PER_MESSAGE": "10", "LOOKUP_BASE_DELAY_S": "0.001", "LOOKUP_MAX_ATTEMPTS": "3", "MAX_ROW_RECEIVES": "3", "MAX_REDELIVERY_DELAY_S": "0"}

@@ -33,8 +33,8 @@ from claimbatch.runtime.api_server import serve_job_api
 from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
 from claimbatch.runtime.inbox_watcher import InboxWatcher
 
-from tests.support.aws_harness import AwsPipeline, recorded_event
-from tests.support.lambda_context import FakeLambdaContext
+from testkit.aws_pipeline import AwsPipeline, recorded_event
+from testkit.lambda_context import FakeLambdaContext
 
 TOKENS = {"token-acme": "acme", "token-beta": "beta"}  # bearer token → tenant
 ACME, BETA = "token-acme", "token-beta"

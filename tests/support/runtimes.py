@@ -13,7 +13,7 @@ from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.claims.settings import ClaimsApiSettings, RetryBudget
 from claimbatch.domain.job import INBOX_PREFIX, JobCounts, JobState
 from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
-from tests.support.aws_harness import AwsPipeline
+from testkit.aws_pipeline import AwsPipeline
 
 
 @dataclass

@@ -51,3 +51,30 @@ def test_no_import_runs_back_up(layer: str) -> None:
         for module in modules
     }
     assert {name: layers for name, layers in wrong.items() if layers} == {}
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize(
+    ("folder", "forbidden"),
+    [
+        ("bench", {"tests"}),  # shared drivers live in testkit/
+        ("testkit", {"tests", "bench"}),
+        ("functions/claimbatch", {"tests", "bench", "testkit", "infra"}),
+    ],
+)
+def test_tools_and_product_stay_apart(folder: str, forbidden: set[str]) -> None:
+    root = PACKAGE_DIR.parents[1] / folder
+    wrong = {
+        str(module.relative_to(root)): sorted(_top_level_imports(module) & forbidden)
+        for module in sorted(root.rglob("*.py"))
+    }
+    assert {name: names for name, names in wrong.items() if names} == {}

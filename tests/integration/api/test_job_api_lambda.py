@@ -16,9 +16,9 @@ from claimbatch.adapters.aws.s3_file_links import S3FileLinks
 from claimbatch.handlers import job_api
 from moto import mock_aws
 
-from tests.support.aws_harness import recorded_event
+from testkit.aws_pipeline import recorded_event
 from tests.support.job_api_harness import KMS_KEY_ARN, AwsJobApi, aws_job_api, submit, wait_for_state
-from tests.support.lambda_context import FakeLambdaContext
+from testkit.lambda_context import FakeLambdaContext
 
 BUCKET = "claimbatch-ingest"
 SEED = b"claim_number,first_name,last_name,date_of_birth,subscriber_id\nZE59426195,CHANTAL,KISA,05/10/1975,057896633\n"

@@ -6,7 +6,7 @@ import pytest
 from moto import mock_aws
 
 from claimbatch.simulator.server import RunningSimulator
-from tests.support.aws_harness import AwsPipeline
+from testkit.aws_pipeline import AwsPipeline
 
 # Small chunks, so that a few rows already make several messages; retries without real waits.
 TEST_ENV = {

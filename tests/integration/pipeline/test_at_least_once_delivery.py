@@ -10,8 +10,8 @@ import boto3
 
 from claimbatch.domain.job import JobState
 from claimbatch.handlers import wiring
-from tests.support.aws_harness import TABLE
-from tests.support.lambda_context import FakeLambdaContext
+from testkit.aws_pipeline import TABLE
+from testkit.lambda_context import FakeLambdaContext
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
 

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from claimbatch.domain.job import JobState
 from claimbatch.handlers import wiring
 from claimbatch.simulator.server import start_simulator
-from tests.support.aws_harness import TABLE
+from testkit.aws_pipeline import TABLE
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
 

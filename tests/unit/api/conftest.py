@@ -20,7 +20,7 @@ from claimbatch.ports.messages import RowChunk
 from claimbatch.ports.uploads import PresignedPost
 
 from tests.support.job_api_harness import http_api_event
-from tests.support.lambda_context import FakeLambdaContext
+from testkit.lambda_context import FakeLambdaContext
 
 T0 = datetime(2025, 8, 8, 17, 0, tzinfo=UTC)
 

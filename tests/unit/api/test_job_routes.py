@@ -276,7 +276,7 @@ def test_a_body_that_is_not_utf8_is_422_not_500(api):
     import base64
 
     from tests.support.job_api_harness import http_api_event
-    from tests.support.lambda_context import FakeLambdaContext
+    from testkit.lambda_context import FakeLambdaContext
 
     event = http_api_event("POST", "/jobs", claims={"custom:tenant": "acme"}, body={"filename": "a.csv"})
     event.update(body=base64.b64encode(b"\xff\xfe{").decode(), isBase64Encoded=True)
