@@ -110,6 +110,7 @@ async def _job_api(runtime: EmbeddedRuntime, options: JobApiOptions) -> AsyncIte
     async with serve_job_api(runtime, options.host, options.port, options.token) as api:
         access = "Authorization: Bearer <--api-token>" if options.token else "no token: loopback only"
         console.print(f"job API at {api.base_url} ({access}); docs at {api.base_url}/docs", markup=False)
+        console.print(f"web page at {api.base_url}/", markup=False)
         yield api
 
 
@@ -165,6 +166,14 @@ def serve(
     settle_s: Annotated[
         float, typer.Option(min=0, help="A file is picked up once unchanged this long (seconds).")
     ] = 0.5,
+    row_patience_s: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="How long a row may keep failing transiently (claims API down, throttled) before it is written"
+            " as failed and retryable (seconds).",
+        ),
+    ] = EmbeddedSettings.row_patience_s,
     sim_latency_ms: Annotated[float | None, typer.Option(min=0, help="Built-in simulator: mean latency (ms).")] = None,
     sim_rate_limit: Annotated[
         float | None, typer.Option(min=0, help="Built-in simulator: requests per second.")
@@ -219,7 +228,7 @@ def serve(
     except OSError as error:
         errors.print(f"error: cannot use the data folder {directory}: {error.strerror}", markup=False)
         raise typer.Exit(1) from None
-    settings = EmbeddedSettings(data_dir=directory, concurrency=concurrency)
+    settings = EmbeddedSettings(data_dir=directory, concurrency=concurrency, row_patience_s=row_patience_s)
     knobs = {"latency_ms": sim_latency_ms, "rate_limit": sim_rate_limit, "error_rate": sim_error_rate}
     try:
         with _only_service_on(directory):

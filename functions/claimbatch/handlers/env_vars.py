@@ -90,6 +90,10 @@ class JobApiEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, FileLimitsEnv):
     max_upload_bytes: PositiveInt = Field(default=1 << 30, alias="MAX_UPLOAD_BYTES")
     upload_url_expires_s: PositiveInt = Field(default=900, alias="UPLOAD_URL_EXPIRES_S")
     download_url_expires_s: PositiveInt = Field(default=300, alias="DOWNLOAD_URL_EXPIRES_S")
+    # The web page's sign-in: Cognito's hosted sign-in (https://….amazoncognito.com) and the
+    # page's app client. Without them the page is not served (the API works as before).
+    sign_in_domain: str | None = Field(default=None, alias="SIGN_IN_DOMAIN", pattern=r"^https://[A-Za-z0-9.-]+$")
+    sign_in_client_id: str | None = Field(default=None, alias="SIGN_IN_CLIENT_ID")
 
 
 class SignalsEnv(TableEnv, SplitQueueEnv, AggregateQueueEnv):

@@ -30,6 +30,7 @@ from claimbatch.logic.aggregate_results import AggregateDeps
 from claimbatch.logic.process_chunk import WorkerDeps
 from claimbatch.logic.split_file import SplitDeps, SplitSettings
 from claimbatch.logic.sweep_jobs import SweepSettings
+from claimbatch.web.page import SignIn, install_web_page
 
 
 @cache
@@ -75,11 +76,12 @@ def _presigning_s3_client() -> Any:
 @cache
 def job_api() -> APIGatewayHttpResolver:
     env = env_vars.job_api_env()
-    return build_job_api(
+    links = S3FileLinks(_presigning_s3_client(), env.ingest_bucket, env.kms_key_id)
+    app = build_job_api(
         JobApiDeps(
             store=job_store(env.table_name),
             objects=S3ObjectStore(aws_client("s3")),
-            links=S3FileLinks(_presigning_s3_client(), env.ingest_bucket, env.kms_key_id),
+            links=links,
             rows=SqsRowQueue(_sender(), env.rows_queue_url),
             signals=SqsStageSignals(_sender(), env.aggregate_queue_url),
             settings=JobApiSettings(
@@ -92,6 +94,9 @@ def job_api() -> APIGatewayHttpResolver:
             ),
         )
     )
+    if env.sign_in_domain and env.sign_in_client_id:
+        install_web_page(app, SignIn.cognito(env.sign_in_domain, env.sign_in_client_id, (links.origin(),)))
+    return app
 
 
 def _signals_store() -> tuple[DynamoJobStore, SqsStageSignals]:

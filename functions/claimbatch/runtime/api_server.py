@@ -45,6 +45,7 @@ from claimbatch.runtime.api_gateway_events import HttpRequest, http_answer, http
 from claimbatch.runtime.embedded import EmbeddedRuntime
 from claimbatch.runtime.listening_socket import base_url_of, bind_socket
 from claimbatch.runtime.local_uploads import UploadFailed, receive_upload
+from claimbatch.web.page import SignIn, install_web_page, is_page_path
 
 PUBLIC_PATHS = frozenset({"/openapi.json", "/docs"})  # no data in them: readable without a token
 MAX_API_BODY = 1024 * 1024  # API Gateway takes 10 MB; the job API's requests are a few hundred bytes
@@ -133,12 +134,14 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
 
 
 def create_api_app(runtime: EmbeddedRuntime, links: SignedFileLinks, tokens: ApiTokens | None) -> ASGIApp:
-    resolve = _Resolver(build_job_api(embedded_api_deps(runtime, links)))
+    job_api = build_job_api(embedded_api_deps(runtime, links))
+    install_web_page(job_api, SignIn.local(token_required=tokens is not None))
+    resolve = _Resolver(job_api)
 
     async def api(request: Request) -> Response:
         path = request.scope["path"]  # decoded, as API Gateway gives rawPath
         claims = None
-        if path not in PUBLIC_PATHS:
+        if path not in PUBLIC_PATHS and not is_page_path(path):
             tenant = DEFAULT_TENANT if tokens is None else tokens.tenant_of(request.headers.get("authorization"))
             if tenant is None:
                 return _error(

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from claimbatch.domain.job import utc_now
+from claimbatch.domain.job import INBOX_PREFIX, utc_now
 from claimbatch.ports.uploads import PresignedPost
 
 SSE = "x-amz-server-side-encryption"
@@ -44,6 +45,13 @@ class S3FileLinks:
             Bucket=self._bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=_seconds_until(expires_at)
         )
         return PresignedPost(url=answer["url"], fields={name: str(value) for name, value in answer["fields"].items()})
+
+    def origin(self) -> str:
+        """Scheme and host of the forms and links handed out: the web page sends uploads and
+        downloads there (its Content-Security-Policy and the bucket's CORS name it)."""
+        url = self._s3.generate_presigned_post(Bucket=self._bucket, Key=INBOX_PREFIX, ExpiresIn=60)["url"]
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def download_url(self, bucket: str, key: str, filename: str, expires_at: datetime) -> str:
         return self._s3.generate_presigned_url(

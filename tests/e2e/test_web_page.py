@@ -1,0 +1,332 @@
+"""The web page for billing staff, in a real browser (Chromium through Playwright),
+against `claimbatch serve` as a user starts it: upload, progress, download, cancel,
+retry, errors as sentences, the keyboard alone, a narrow window, the token sign-in.
+
+Each test saves a screenshot of every screen it reaches in its own tmp_path.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
+
+from tests.e2e.cli_support import HEADER, SEED_LINE, ServeProcess, wait_until
+from tests.support.browser import chromium_or_skip
+
+pytestmark = pytest.mark.slow
+
+SEED_ROW = "ZE59426195,CHANTAL,KISA,05/10/1975,057896633"
+JOB_TIMEOUT_MS = 90_000
+API_TOKEN = "web-page-test-token"
+ALL_FAILED = "0 succeeded, 0 not found, 0 invalid, 3 failed"
+
+
+@dataclass
+class Service:
+    serve: ServeProcess
+
+    def _url(self, pattern: str) -> str:
+        match = re.search(pattern, self.serve.stdout)
+        assert match, f"no URL in serve's output: {self.serve.output}"
+        return match.group(1)
+
+    @property
+    def page_url(self) -> str:
+        return self._url(r"web page at (http://\S+/)")
+
+    @property
+    def simulator_url(self) -> str:
+        return self._url(r"built-in simulator at (http://\S+)")
+
+    def claims_api_down(self, seconds: float) -> None:
+        """Start (or with 0, end) an outage of the built-in claims API simulator."""
+        answer = httpx.post(f"{self.simulator_url}/_control", json={"down_for_s": seconds}, timeout=10)
+        answer.raise_for_status()
+
+
+def _serve(tmp_path_factory: pytest.TempPathFactory, name: str, *args: str) -> Iterator[Service]:
+    data = tmp_path_factory.mktemp(name) / "data"
+    with ServeProcess(data, "--port", "0", *args, log_name=name) as serve:
+        wait_until(lambda: "web page at" in serve.stdout, 30, "the page's address")
+        yield Service(serve)
+    assert "Traceback" not in serve.output
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    # Slow lookups (a job runs long enough to be cancelled) and little patience with an
+    # unavailable claims API (its rows fail, retryable, within seconds).
+    yield from _serve(
+        tmp_path_factory, "serve", "--sim-latency-ms", "100", "--concurrency", "2", "--row-patience-s", "0.5"
+    )
+
+
+@pytest.fixture(scope="module")
+def token_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    yield from _serve(tmp_path_factory, "serve-token", "--api-token", API_TOKEN)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = chromium_or_skip()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium))
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Screen:
+    page: Page
+    folder: Path
+    problems: list[str]
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=self.folder / f"{name}.png", full_page=True)
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        expect(self.page.locator("#loading")).to_be_hidden()
+
+
+@pytest.fixture
+def screen(browser: Browser, tmp_path: Path) -> Iterator[Screen]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    try:
+        yield Screen(page, tmp_path, problems)
+    finally:
+        context.close()
+    # No script error, no request blocked by the Content-Security-Policy, nothing from elsewhere.
+    unexpected = [problem for problem in problems if "status of 4" not in problem]
+    assert not unexpected, unexpected
+
+
+def _csv_file(folder: Path, name: str, rows: list[str]) -> Path:
+    path = folder / name
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _claims(count: int) -> list[str]:
+    tag = uuid.uuid4().hex[:6].upper()
+    return [f"WB{tag}{n:04d},ANA,LIMA,01/02/1975,{100000 + n}" for n in range(1, count + 1)]
+
+
+def _unique(name: str) -> str:
+    return f"{name}-{uuid.uuid4().hex[:6]}.csv"
+
+
+def _row(page: Page, filename: str) -> Locator:
+    return page.locator("#jobs-body tr").filter(has=page.get_by_text(filename, exact=True))
+
+
+def _upload(page: Page, path: Path) -> Locator:
+    page.get_by_label("CSV file").set_input_files(path)
+    page.get_by_role("button", name="Upload").click()
+    row = _row(page, path.name)
+    expect(row).to_have_count(1, timeout=JOB_TIMEOUT_MS)
+    return row
+
+
+def _state(row: Locator) -> Locator:
+    return row.locator(".state")
+
+
+def test_seed_file_uploaded_through_the_page_completes_and_its_results_download(service: Service, screen: Screen):
+    # Given the page, signed in as the loopback service allows (no token)
+    page = screen.page
+    screen.open(service.page_url)
+    expect(page.get_by_role("heading", name="Upload a file")).to_be_visible()
+    expect(page.locator("#notifications-unavailable")).to_have_text(
+        "Notification settings are not available on this server."
+    )
+    screen.shot("1-signed-in")
+
+    # When the seed file is uploaded with the form
+    seed = _csv_file(screen.folder, _unique("seed"), [SEED_ROW])
+    page.get_by_label("CSV file").set_input_files(seed)
+    screen.shot("2-file-chosen")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_label("Upload progress")).to_have_js_property("value", 100)
+    row = _row(page, seed.name)
+
+    # Then its job appears, runs, and reaches COMPLETED with a full progress bar
+    expect(_state(row)).to_have_text("Completed", timeout=JOB_TIMEOUT_MS)
+    expect(row.get_by_role("progressbar")).to_have_attribute("aria-valuetext", "1 of 1 rows")
+    expect(row.locator(".counts")).to_have_text("1 succeeded, 0 not found, 0 invalid, 0 failed")
+    expect(row.get_by_role("button", name="Retry failed rows")).to_have_count(0)
+    expect(row.get_by_role("link", name="Download errors")).to_have_count(0)
+    expect(page.locator("#announcer")).to_contain_text(f"{seed.name}: Completed.")
+    screen.shot("3-completed")
+
+    # And the results file downloads with the seed claim's line
+    with page.expect_download() as download:
+        row.get_by_role("link", name="Download results").click()
+    results = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert download.value.suggested_filename == seed.name.replace(".csv", ".results.csv")
+    assert results[1].startswith(SEED_LINE), results
+
+    # And the job's page address holds no patient data (nothing but the page's own path)
+    assert page.url == service.page_url
+
+    # And in a narrow window the table becomes cards, with no sideways scrolling
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    expect(row.get_by_role("link", name="Download results")).to_be_visible()
+    screen.shot("4-narrow-window")
+
+
+def test_a_running_job_is_cancelled_from_the_page(service: Service, screen: Screen):
+    page = screen.page
+    screen.open(service.page_url)
+    # Given a long job (slow lookups), running
+    row = _upload(page, _csv_file(screen.folder, _unique("long"), _claims(400)))
+    expect(_state(row)).to_have_text("Looking up claims", timeout=JOB_TIMEOUT_MS)
+    screen.shot("1-running")
+
+    # When Cancel is pressed
+    row.get_by_role("button", name="Cancel").click()
+
+    # Then the job is CANCELLED, its rows accounted for, and its results downloadable
+    expect(_state(row)).to_have_text("Cancelled", timeout=JOB_TIMEOUT_MS)
+    expect(row.get_by_role("button", name="Cancel")).to_have_count(0)
+    expect(row.get_by_role("link", name="Download results")).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    expect(row.locator(".counts")).to_contain_text("cancelled")
+    screen.shot("2-cancelled")
+    with page.expect_download() as download:
+        row.get_by_role("link", name="Download results").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 401 and any(line.endswith("cancelled") or "ancel" in line for line in lines[1:])
+
+
+def test_rows_failed_during_an_outage_are_retried_from_the_page(service: Service, screen: Screen):
+    page = screen.page
+    screen.open(service.page_url)
+    # Given a job whose lookups all failed while the claims API was down
+    service.claims_api_down(600)
+    try:
+        row = _upload(page, _csv_file(screen.folder, _unique("outage"), _claims(3)))
+        expect(_state(row)).to_have_text("Completed", timeout=JOB_TIMEOUT_MS)
+        expect(row.locator(".counts")).to_have_text(ALL_FAILED)
+        screen.shot("1-failed-rows")
+        with page.expect_download() as download:
+            row.get_by_role("link", name="Download errors").click()
+        errors = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+        assert len(errors) == 4 and all(",False," in line for line in errors[1:]), errors
+    finally:
+        service.claims_api_down(0)
+
+    # When the API is back and Retry failed rows is pressed (again, while the client's
+    # circuit breaker still holds lookups back after the outage)
+    retry = row.get_by_role("button", name="Retry failed rows")
+    counts = row.locator(".counts")
+    for _ in range(10):
+        retry.click()
+        # The retry uncounts the failed rows at once; they are counted again as they end.
+        expect(counts).not_to_have_text(ALL_FAILED, timeout=JOB_TIMEOUT_MS)
+        expect(counts).to_have_text(re.compile("3 succeeded|3 failed"), timeout=JOB_TIMEOUT_MS)
+        expect(_state(row)).to_have_text("Completed", timeout=JOB_TIMEOUT_MS)
+        if "3 succeeded" in counts.inner_text():
+            break
+
+    # Then every row has succeeded and there is nothing left to retry
+    expect(row.locator(".counts")).to_have_text("3 succeeded, 0 not found, 0 invalid, 0 failed")
+    expect(retry).to_have_count(0)
+    expect(row.get_by_role("link", name="Download errors")).to_have_count(0)
+    screen.shot("2-retried")
+
+
+def test_an_api_error_is_one_sentence_next_to_the_upload(service: Service, screen: Screen):
+    page = screen.page
+    screen.open(service.page_url)
+    # When a file whose name the API refuses is uploaded
+    refused = _csv_file(screen.folder, "réclamations.csv", [SEED_ROW])
+    page.get_by_label("CSV file").set_input_files(refused)
+    page.get_by_role("button", name="Upload").click()
+
+    # Then one sentence says why, beside the upload form, as an alert
+    error = page.locator("#upload-form").get_by_role("alert")
+    expect(error).to_have_text(
+        "The request is not valid: a file name holds ASCII letters, digits, spaces and . _ - ( ) , + = @ & # ' only,"
+        " and starts with a letter, a digit or '_'."
+    )
+    assert "{" not in error.inner_text()
+    expect(_row(page, refused.name)).to_have_count(0)
+    screen.shot("1-error")
+
+
+def test_a_file_is_uploaded_and_its_results_downloaded_with_the_keyboard_alone(service: Service, screen: Screen):
+    page = screen.page
+    screen.open(service.page_url)
+    seed = _csv_file(screen.folder, _unique("keyboard"), [SEED_ROW])
+
+    def tab_to(description: str, is_target: str) -> None:
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"(() => {{ const e = document.activeElement; return Boolean({is_target}); }})()"):
+                return
+        raise AssertionError(f"Tab never reached {description}")
+
+    # When the file input is reached with Tab and opened with Space
+    tab_to("the file input", "e.id === 'csv-file'")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(seed)
+    # And Upload is pressed with Enter
+    tab_to("the Upload button", "e.id === 'upload-button'")
+    page.keyboard.press("Enter")
+    row = _row(page, seed.name)
+    expect(_state(row)).to_have_text("Completed", timeout=JOB_TIMEOUT_MS)
+    screen.shot("1-uploaded")
+
+    # Then its results download from the keyboard too
+    target = (
+        "e.textContent === 'Download results' && "
+        f"document.getElementById(e.getAttribute('aria-describedby')).textContent === {seed.name!r}"
+    )
+    tab_to("the job's Download results link", target)
+    screen.shot("2-link-focused")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert Path(download.value.path()).read_text(encoding="utf-8").splitlines()[1].startswith(SEED_LINE)
+
+
+def test_with_an_api_token_the_page_asks_for_it(token_service: Service, screen: Screen):
+    page = screen.page
+    screen.open(token_service.page_url)
+    token = page.get_by_label("API token")
+    expect(token).to_be_focused()
+    expect(page.get_by_role("heading", name="Upload a file")).to_be_hidden()
+    screen.shot("1-sign-in")
+
+    # A wrong token is refused with a sentence
+    token.fill("not-the-token")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#token-error")).to_have_text("The sign-in or API token is not valid (any more); sign in again.")
+    screen.shot("2-wrong-token")
+
+    # The right one opens the page, and signing out closes it
+    token.fill(API_TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Upload a file")).to_be_visible()
+    expect(page.locator("#no-jobs")).to_be_visible()
+    screen.shot("3-signed-in")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("API token")).to_be_visible()
+    assert page.evaluate("sessionStorage.length") == 0
