@@ -19,6 +19,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "claims": ABOVE,
     "api": ABOVE,
     "adapters": ABOVE,
+    "web": ABOVE,
     "handlers": ("runtime", "cli", "simulator"),
     "runtime": ("handlers", "cli", "simulator"),
 }
