@@ -16,7 +16,7 @@ from claimbatch.adapters.aws.s3_file_links import S3FileLinks
 from claimbatch.domain.job import utc_now
 from claimbatch.web.page import ASSETS, SignIn, SignInMode, content_security_policy, install_web_page
 from tests.support.job_api_harness import http_api_event
-from tests.support.lambda_context import FakeLambdaContext
+from testkit.lambda_context import FakeLambdaContext
 
 STRICT = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
