@@ -148,6 +148,20 @@ ACCESS_LOG_SSE_S3 = (
     "only, is versioned and expires logs after a year."
 )
 
+# -- SFTP (AWS Transfer Family, with context sftp=true) ---------------------------------------
+
+SFTP_INBOX_OBJECTS = (
+    "An SFTP user uploads, reads back, renames (copy and delete) and deletes the files it chooses under its own "
+    "inbox/<tenant>/ prefix, which its /inbox folder maps to; the file names are the clearinghouse's, so that prefix "
+    "is the narrowest scope there is. The role is this tenant's alone and reaches no other tenant's prefix."
+)
+SFTP_RESULTS_OBJECTS = (
+    "An SFTP user downloads (s3:GetObject only, no writes or deletes: /results is read-only) the results files and "
+    "summaries under its own results/<tenant>/ prefix, named after its inputs, so that prefix is the narrowest scope "
+    "there is. The role is this tenant's alone and reaches no other tenant's prefix."
+)
+
+
 # -- DynamoDB and SQS --------------------------------------------------------------------
 
 PITR_NOT_BACKUP_PLAN = (
@@ -200,6 +214,15 @@ def acknowledge_accepted_findings(stack: ClaimbatchStack) -> None:
         Accepted(_iam5_resource(stack, stack.ingest.objects_arn(RESULTS_PREFIX)), API_RESULTS_OBJECTS),
     )
     _accept(stack.api_users.pool.node.default_child, Accepted("AwsSolutions-COG8", USER_POOL_NOT_PLUS))
+    if stack.sftp is not None:
+        for tenant, policy in stack.sftp.policies.items():
+            _accept(
+                policy.node.default_child,
+                Accepted(_iam5_resource(stack, stack.ingest.objects_arn(f"{INBOX_PREFIX}{tenant}/")), SFTP_INBOX_OBJECTS),
+                Accepted(
+                    _iam5_resource(stack, stack.ingest.objects_arn(f"{RESULTS_PREFIX}{tenant}/")), SFTP_RESULTS_OBJECTS
+                ),
+            )
     for bucket in (stack.ingest.bucket, stack.ingest.access_logs):
         _accept(bucket.node.default_child, Accepted("HIPAA.Security-S3BucketReplicationEnabled", NO_REPLICATION))
     _accept(

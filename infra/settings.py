@@ -22,6 +22,8 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
+from infra.sftp_users import SftpUser, parse_sftp_users
+
 SERVICE_NAME = "claimbatch"
 STACK_ID = "ClaimBatch"
 
@@ -172,6 +174,10 @@ class Settings:
     access_log_days: int = 365
 
     skip_dependency_install: bool = False  # tests only: bundle our code without pip
+
+    # SFTP feeds (AWS Transfer Family): off unless asked for, it costs money every hour (infra/README.md).
+    sftp: bool = False
+    sftp_users: tuple[SftpUser, ...] = ()
 
     splitter_memory_mb: int = 1769  # one full vCPU for CSV decoding
     worker_memory_mb: int = 512  # I/O bound: HTTP lookups and DynamoDB writes
@@ -354,6 +360,11 @@ class Settings:
         )
 
     @property
+    def sftp_log_group_name(self) -> str:
+        """The SFTP server's structured logs, under the prefix the key lets CloudWatch Logs use."""
+        return f"/{self.name_prefix}/sftp"
+
+    @property
     def access_log_group_name(self) -> str:
         """The HTTP API's access logs, under the prefix the key lets CloudWatch Logs use."""
         return f"/{self.name_prefix}/api/access"
@@ -395,6 +406,8 @@ class Settings:
             "worker_max_concurrency_override": read.integer("worker_max_concurrency"),
             "skip_dependency_install": read.flag("skip_dependency_install"),
             "job_table_indexes": read.names("job_table_indexes"),
+            "sftp": read.flag("sftp"),
+            "sftp_users": parse_sftp_users(node.try_get_context("sftp_users")),
         }
         return cls(**{key: value for key, value in values.items() if value is not None})
 

@@ -15,6 +15,7 @@ from infra.constructs.ingest_bucket import IngestBucket
 from infra.constructs.job_api import JobApi
 from infra.constructs.job_table import JobTable
 from infra.constructs.queues import MonitoredQueue
+from infra.constructs.sftp import SftpServer
 from infra.constructs.splitter import Splitter
 from infra.constructs.sweeper import Sweeper
 from infra.constructs.workers import Workers
@@ -130,6 +131,7 @@ class ClaimbatchStack(Stack):
             aggregate_queue=self.aggregate_queue,
             users=self.api_users,
         )
+        self.sftp = SftpServer(self, "Sftp", settings=settings, key=key, ingest=self.ingest) if settings.sftp else None
         self.functions = (
             self.splitter.handler,
             self.workers.handler,
@@ -153,6 +155,9 @@ class ClaimbatchStack(Stack):
             value=self.api_users.client.user_pool_client_id,
             description="The app client to sign in with (InitiateAuth)",
         )
+        if self.sftp is not None:
+            CfnOutput(self, "SftpEndpoint", value=self.sftp.endpoint, description="sftp <tenant>@<this> (port 22)")
+            CfnOutput(self, "SftpServerId", value=self.sftp.server.attr_server_id)
         CfnOutput(
             self, "KeyArn", value=key.key.key_arn, description="The stack's KMS key (may also encrypt the API secret)"
         )
