@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -249,3 +250,36 @@ def test_an_empty_or_blank_api_token_is_refused_at_start_in_one_sentence(tmp_pat
         assert done.code == 2, done.output
         assert len(done.lines) == 1 and done.lines[0].startswith("error: --api-token "), done.output
         assert "Traceback" not in done.output
+
+
+def test_hostile_names_and_links_in_the_inbox_never_stop_serve_nor_cross_tenants(tmp_path):
+    data = tmp_path / "data"
+    inbox = data / "inbox"
+    jobs = JobsTable(data)
+    with ServeProcess(data, *FAST) as serve:
+        # Given a name that is not UTF-8, a name with a newline, and a link to another tenant's file
+        (inbox / "other").mkdir(parents=True)
+        (inbox / "other" / "secret.csv").write_text(claims_csv(2))
+        (inbox / "default").mkdir()
+        with open(os.path.join(os.fsencode(inbox), b"bad\xff\xfename.csv"), "wb") as handle:
+            handle.write(claims_csv(2).encode())
+        (inbox / "new\nline.csv").write_text(claims_csv(3))
+        (inbox / "default" / "steal.csv").symlink_to("../other/secret.csv")
+
+        # Then the files that are jobs complete, and serve keeps running
+        wait_until(lambda: _finished_job(jobs, "inbox/new\nline.csv"), 30, "the newline-named file's job")
+        wait_until(lambda: _finished_job(jobs, "inbox/other/secret.csv"), 30, "the other tenant's own job")
+        wait_until(lambda: "steal.csv" in serve.stdout and "bad\\xff" in serve.stdout, 10, "the skips reported")
+        time.sleep(0.5)
+        assert serve.process.poll() is None, serve.output
+    # The link made no job, the undecodable name none either
+    assert sorted(job["key"] for job in jobs.rows()) == ["inbox/new\nline.csv", "inbox/other/secret.csv"]
+    # and on the console, names are escaped: one line per message
+    stdout = serve.stdout
+    assert "skipped inbox/bad\\xff\\xfename.csv: a name that is not valid UTF-8 (rename the file)" in stdout
+    assert "skipped inbox/default/steal.csv: a symbolic link (never followed)" in stdout
+    assert "picked up inbox/new\\nline.csv" in stdout
+    assert all(not line.startswith("line.csv") for line in stdout.splitlines())
+    log = (data / "claimbatch.log").read_text()
+    assert all(line.startswith("{") for line in log.splitlines())
+    assert "steal" not in log and "line.csv" not in log

@@ -22,8 +22,9 @@ from claimbatch.domain.job import INBOX_PREFIX, RESULTS_PREFIX, Job
 from claimbatch.observability import logger
 from claimbatch.runtime.api_server import JobApiUnavailable, RunningJobApi, api_token_problem, serve_job_api
 from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
-from claimbatch.runtime.inbox_watcher import InboxWatcher
+from claimbatch.runtime.inbox_watcher import InboxWatcher, ReadyFile
 from claimbatch.runtime.sftp import SftpUnavailable, picked_up_by, serve_sftp
+from claimbatch.runtime.shown_names import shown_name
 
 LOCK_FILE = "serve.lock"
 
@@ -54,13 +55,13 @@ def _report_when_finished(runtime: EmbeddedRuntime, job: Job, finished: asyncio.
         if done is None:
             return
         counts = done.counts
-        line = f"job {done.job_id} ({done.source.key}): {done.state.value}"
+        line = f"job {done.job_id} ({shown_name(done.source.key)}): {done.state.value}"
         if done.error:
             line += f": {done.error}"
         else:
             line += (
                 f", {counts.total or 0:,} rows: {counts.succeeded:,} succeeded, {counts.not_found:,} not found, "
-                f"{counts.invalid:,} invalid, {counts.failed:,} failed → {done.results_key}"
+                f"{counts.invalid:,} invalid, {counts.failed:,} failed → {shown_name(done.results_key)}"
             )
         console.print(line, markup=False)
 
@@ -69,20 +70,32 @@ def _report_when_finished(runtime: EmbeddedRuntime, job: Job, finished: asyncio.
     task.add_done_callback(_reports.discard)
 
 
+async def _pick_up(runtime: EmbeddedRuntime, ready: ReadyFile) -> None:
+    # Only a job made here is run here: an existing one is finished already, resumed
+    # at start, or being run by `claimbatch run` on the same data folder.
+    job = runtime.create_new_job(ready.key, ready.version, ready.size)
+    if job is not None:
+        console.print(f"picked up {shown_name(ready.key)}: job {job.job_id}", markup=False)
+        _report_when_finished(runtime, job, await runtime.submit(job.job_id))
+
+
+def _print_skip(key: str, reason: str) -> None:
+    console.print(f"skipped {shown_name(key)}: {reason}", markup=False)
+
+
 async def serve_inbox(runtime: EmbeddedRuntime, watcher: InboxWatcher, poll_s: float, stop: asyncio.Event) -> None:
     """Resume what a previous run left unfinished, then turn every ready inbox file into a job."""
     for job in runtime.unfinished_jobs():
         logger.info("resuming job", extra={"job_id": job.job_id})
-        console.print(f"resuming job {job.job_id} ({job.source.key})", markup=False)
+        console.print(f"resuming job {job.job_id} ({shown_name(job.source.key)})", markup=False)
         _report_when_finished(runtime, job, await runtime.submit(job.job_id))
     while not stop.is_set():
         for ready in await asyncio.to_thread(watcher.poll):
-            # Only a job made here is run here: an existing one is finished already, resumed
-            # above, or being run by `claimbatch run` on the same data folder.
-            job = runtime.create_new_job(ready.key, ready.version, ready.size)
-            if job is not None:
-                console.print(f"picked up {ready.key}: job {job.job_id}", markup=False)
-                _report_when_finished(runtime, job, await runtime.submit(job.job_id))
+            try:
+                await _pick_up(runtime, ready)
+            except Exception as error:  # one file's trouble never ends the service
+                logger.exception("inbox file failed", extra={"error_type": type(error).__name__})
+                console.print(f"failed to pick up {shown_name(ready.key)}: {type(error).__name__}", markup=False)
         try:
             await asyncio.wait_for(stop.wait(), timeout=poll_s)
         except TimeoutError:
@@ -154,7 +167,7 @@ async def _serve(
                 " (Ctrl-C to stop)",
                 markup=False,
             )
-            await serve_inbox(runtime, InboxWatcher(settings.data_dir, settle_s), poll_s, stop)
+            await serve_inbox(runtime, InboxWatcher(settings.data_dir, settle_s, on_skip=_print_skip), poll_s, stop)
             console.print("stopping…", markup=False)
     console.print("stopped; unfinished jobs resume on the next start", markup=False)
 

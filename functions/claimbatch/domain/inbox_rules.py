@@ -9,6 +9,8 @@ _PARTIAL_SUFFIXES = (".tmp", ".part", ".filepart", ".partial", "~")
 
 def skip_reason(key: str, size: int | None) -> str | None:
     """None when the object is a job; otherwise why it is skipped (no PHI: no key in it)."""
+    if not _is_utf8(key):  # a local file name in another encoding: S3 keys are UTF-8, and so are the job's records
+        return "a name that is not valid UTF-8 (rename the file)"
     if not key.startswith(INBOX_PREFIX):
         return "outside the inbox prefix"
     name = key.rsplit("/", 1)[-1]
@@ -21,3 +23,11 @@ def skip_reason(key: str, size: int | None) -> str | None:
     if size == 0:
         return "a zero-byte object"
     return None
+
+
+def _is_utf8(key: str) -> bool:
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:  # the surrogates Python reads undecodable bytes of a file name as
+        return False
+    return True

@@ -123,3 +123,77 @@ def test_open_for_writing_sees_writers_not_readers(tmp_path):
     with written.open("wb"), read.open("rb"):
         assert open_for_writing([written.resolve(), read.resolve()]) == {written.resolve()}
     assert open_for_writing([written.resolve(), read.resolve()]) == set()
+
+
+def _settled(watcher: InboxWatcher, clock: Clock) -> list:
+    watcher.poll()
+    clock.now += 10
+    return watcher.poll()
+
+
+def test_a_name_that_is_not_utf8_is_skipped_and_the_others_go_on(tmp_path, captured_logs):
+    clock = Clock()
+    skipped: list[tuple[str, str]] = []
+    watcher = InboxWatcher(tmp_path, settle_s=0.1, clock=clock, on_skip=lambda key, reason: skipped.append((key, reason)))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.csv").write_bytes(b"data")
+    with open(os.path.join(os.fsencode(inbox), b"bad\xff\xfename.csv"), "wb") as handle:
+        handle.write(b"data")
+
+    ready = _settled(watcher, clock)
+
+    assert [file.key for file in ready] == ["inbox/good.csv"]
+    ((key, reason),) = skipped
+    assert reason == "a name that is not valid UTF-8 (rename the file)"
+    assert key.encode("utf-8", "surrogateescape") == b"inbox/bad\xff\xfename.csv"
+    assert "not valid UTF-8" in captured_logs.text
+    assert "bad" not in captured_logs.text  # names stay out of the log
+    assert _settled(watcher, clock) == [] and len(skipped) == 1  # reported once
+
+
+def test_symlinks_and_special_files_are_skipped_and_never_followed(tmp_path, captured_logs):
+    clock = Clock()
+    skipped: dict[str, str] = {}
+    watcher = InboxWatcher(tmp_path, settle_s=0.1, clock=clock, on_skip=lambda key, reason: skipped.update({key: reason}))
+    other = tmp_path / "inbox" / "other"
+    other.mkdir(parents=True)
+    (other / "secret.csv").write_bytes(b"another tenant's patients")
+    mine = tmp_path / "inbox" / "default"
+    mine.mkdir()
+    outside = tmp_path / "outside.csv"
+    outside.write_bytes(b"data")
+    (mine / "steal.csv").symlink_to("../other/secret.csv")
+    (mine / "outside.csv").symlink_to(outside)
+    (mine / "all").symlink_to(other, target_is_directory=True)
+    os.mkfifo(mine / "pipe.csv")
+
+    ready = _settled(watcher, clock)
+
+    assert [file.key for file in ready] == ["inbox/other/secret.csv"]
+    assert skipped == {
+        "inbox/default/all": "a symbolic link (never followed)",
+        "inbox/default/outside.csv": "a symbolic link (never followed)",
+        "inbox/default/steal.csv": "a symbolic link (never followed)",
+        "inbox/default/pipe.csv": "not a regular file",
+    }
+    assert captured_logs.text.count('"inbox file skipped"') == 4
+
+
+def test_a_scan_that_runs_out_of_descriptors_raises_nothing_and_retries(tmp_path, monkeypatch, captured_logs):
+    clock = Clock()
+    watcher = InboxWatcher(tmp_path, settle_s=0.1, clock=clock)
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "a.csv").write_bytes(b"data")
+    real_scandir = os.scandir
+
+    def exhausted(path):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(os, "scandir", exhausted)
+    assert _settled(watcher, clock) == []
+    assert "inbox scan failed" in captured_logs.text
+
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    (ready,) = _settled(watcher, clock)
+    assert ready.key == "inbox/a.csv"
