@@ -15,7 +15,7 @@ import asyncio
 import shutil
 from typing import Any
 
-from bench.child import OUT_DIR, ExternalSimulator, arguments, logs_to_file, progress, write_result
+from bench.child import OUT_DIR, external_simulator, arguments, logs_to_file, progress, write_result
 from bench.inputs import claims_file
 from bench.pipeline_throughput import run_pipeline
 
@@ -71,7 +71,7 @@ def main() -> None:
         f"  {args.rows:,} rows, simulator at {BUDGET_RPS:g} requests/s and {LATENCY_MS:g} ms, "
         f"{args.concurrency} lookups in flight at most …"
     )
-    with ExternalSimulator(latency_ms=LATENCY_MS, rate_limit=BUDGET_RPS) as simulator:
+    with external_simulator(latency_ms=LATENCY_MS, rate_limit=BUDGET_RPS) as simulator:
         client = OptumClaimsClient(
             ClaimsApiSettings(
                 base_url=simulator.base_url,

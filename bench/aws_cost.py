@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench import prices
-from bench.child import ExternalSimulator, arguments, progress, write_result
+from bench.child import external_simulator, arguments, progress, write_result
 from bench.inputs import claims_file
 
 ROWS_TARGET = 1_000_000
@@ -310,7 +310,7 @@ def main() -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     stack = StackSettings.load()
     progress(f"  stack settings: {stack.source}; {args.rows:,} rows through the Lambda handlers on moto …")
-    with ExternalSimulator() as simulator:
+    with external_simulator() as simulator:
         run = run_job(args.rows, stack, simulator.base_url)
     usage = run["usage"]
     progress(f"  done in {run['seconds']:.0f} s: {sum(usage.requests.values()):,} AWS requests")

@@ -13,14 +13,12 @@ import json
 import logging
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-import httpx
+from claimbatch.simulator.subprocess_runner import SimulatorProcess, start_simulator_process
 
 REPO = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO / "bench" / "out"
@@ -81,54 +79,7 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-class ExternalSimulator:
-    """`bench.simulator_process` started for the length of a `with` block."""
-
-    def __init__(self, latency_ms: float = 0.0, rate_limit: float | None = None) -> None:
-        command = [sys.executable, "-m", "bench.simulator_process", "--latency-ms", str(latency_ms)]
-        if rate_limit is not None:
-            command += ["--rate-limit", str(rate_limit)]
-        self._process = subprocess.Popen(
-            command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        assert self._process.stdout is not None
-        self.base_url = self._process.stdout.readline().strip()
-        if not self.base_url.startswith("http"):
-            self.stop()
-            raise RuntimeError("the simulator process did not start")
-        self._wait_until_serving()
-
-    def _wait_until_serving(self) -> None:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{self.base_url}/_stats", timeout=1).raise_for_status()
-                return
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or self._process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("the simulator process does not answer") from None
-                time.sleep(0.05)
-
-    def stats(self) -> dict[str, Any]:
-        return httpx.get(f"{self.base_url}/_stats", timeout=5).json()
-
-    def reset_stats(self) -> None:
-        httpx.post(f"{self.base_url}/_control", json={"reset_stats": True}, timeout=5).raise_for_status()
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-
-    def __enter__(self) -> ExternalSimulator:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+def external_simulator(latency_ms: float = 0.0, rate_limit: float | None = None) -> SimulatorProcess:
+    """The simulator in a process of its own, as a remote payer would be: its CPU is not the
+    pipeline's. The same launcher `claimbatch run` uses; stop it with `with`."""
+    return start_simulator_process(latency_ms=latency_ms, rate_limit=rate_limit)

@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.child import (
     OUT_DIR,
-    ExternalSimulator,
+    external_simulator,
     arguments,
     csv_reader_rows_per_s,
     link_or_copy,
@@ -138,7 +138,7 @@ def main() -> None:
     if args.mode == "in-process":
         figures = asyncio.run(run_pipeline(source, work, InProcessSimulatedProvider(), args.concurrency))
     elif args.mode == "http":
-        with ExternalSimulator() as simulator:
+        with external_simulator() as simulator:
             client = OptumClaimsClient(
                 ClaimsApiSettings(
                     base_url=simulator.base_url,

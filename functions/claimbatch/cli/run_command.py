@@ -19,6 +19,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
 from claimbatch.cli.data_dir import DATA_DIR_HELP, default_data_dir, log_to_file
+from claimbatch.cli.simulator_options import (
+    SimErrorRate,
+    SimLatencyMs,
+    SimOutageAfterS,
+    SimOutageForS,
+    SimRateLimit,
+    simulator_knobs,
+)
 from claimbatch.domain.job import INBOX_PREFIX, Job, JobState
 from claimbatch.observability import logger
 from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
@@ -185,17 +193,11 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", help="Also copy the results CSV to this file.")] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help=DATA_DIR_HELP)] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Claims API lookups in flight at once.")] = 16,
-    sim_latency_ms: Annotated[float | None, typer.Option(min=0, help="Built-in simulator: mean latency (ms).")] = None,
-    sim_rate_limit: Annotated[
-        float | None, typer.Option(min=0, help="Built-in simulator: requests per second.")
-    ] = None,
-    sim_error_rate: Annotated[
-        float | None, typer.Option(min=0, max=1, help="Built-in simulator: share of 503 answers.")
-    ] = None,
-    sim_outage_after_s: Annotated[
-        float | None, typer.Option(min=0, help="Built-in simulator: start an outage (all 503) after this long.")
-    ] = None,
-    sim_outage_for_s: Annotated[float | None, typer.Option(min=0, help="Built-in simulator: outage length.")] = None,
+    sim_latency_ms: SimLatencyMs = None,
+    sim_rate_limit: SimRateLimit = None,
+    sim_error_rate: SimErrorRate = None,
+    sim_outage_after_s: SimOutageAfterS = None,
+    sim_outage_for_s: SimOutageForS = None,
 ) -> None:
     """Look up every claim of FILE through the embedded runtime and write the results CSV.
 
@@ -206,13 +208,13 @@ def run(
     Exit codes: 0 the job completed (row errors included); 2 a file-level error; 1 a system failure.
     """
     directory = (data_dir or default_data_dir()).expanduser().resolve()
-    knobs = {
-        "latency_ms": sim_latency_ms,
-        "rate_limit": sim_rate_limit,
-        "error_rate": sim_error_rate,
-        "outage_after_s": sim_outage_after_s,
-        "outage_for_s": sim_outage_for_s,
-    }
+    knobs = simulator_knobs(
+        latency_ms=sim_latency_ms,
+        rate_limit=sim_rate_limit,
+        error_rate=sim_error_rate,
+        outage_after_s=sim_outage_after_s,
+        outage_for_s=sim_outage_for_s,
+    )
     try:
         _check_input(file)
     except FileLevelError as error:

@@ -18,6 +18,12 @@ from rich.console import Console
 from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
 from claimbatch.cli.data_dir import DATA_DIR_HELP, default_data_dir, log_to_file
+from claimbatch.cli.simulator_options import (
+    SimErrorRate,
+    SimLatencyMs,
+    SimRateLimit,
+    simulator_knobs,
+)
 from claimbatch.domain.job import INBOX_PREFIX, RESULTS_PREFIX, Job
 from claimbatch.observability import logger
 from claimbatch.runtime.api_server import JobApiUnavailable, RunningJobApi, api_token_problem, serve_job_api
@@ -187,13 +193,9 @@ def serve(
             " as failed and retryable (seconds).",
         ),
     ] = EmbeddedSettings.row_patience_s,
-    sim_latency_ms: Annotated[float | None, typer.Option(min=0, help="Built-in simulator: mean latency (ms).")] = None,
-    sim_rate_limit: Annotated[
-        float | None, typer.Option(min=0, help="Built-in simulator: requests per second.")
-    ] = None,
-    sim_error_rate: Annotated[
-        float | None, typer.Option(min=0, max=1, help="Built-in simulator: share of 503 answers.")
-    ] = None,
+    sim_latency_ms: SimLatencyMs = None,
+    sim_rate_limit: SimRateLimit = None,
+    sim_error_rate: SimErrorRate = None,
     port: Annotated[
         int | None,
         typer.Option(min=0, max=65535, help="Serve the job API on this port (0: any free one). See README, Job API."),
@@ -242,7 +244,7 @@ def serve(
         errors.print(f"error: cannot use the data folder {directory}: {error.strerror}", markup=False)
         raise typer.Exit(1) from None
     settings = EmbeddedSettings(data_dir=directory, concurrency=concurrency, row_patience_s=row_patience_s)
-    knobs = {"latency_ms": sim_latency_ms, "rate_limit": sim_rate_limit, "error_rate": sim_error_rate}
+    knobs = simulator_knobs(latency_ms=sim_latency_ms, rate_limit=sim_rate_limit, error_rate=sim_error_rate)
     try:
         with _only_service_on(directory):
             api = JobApiOptions(host, port, api_token)

@@ -4,8 +4,8 @@ Jobs and uploads sit in a real SQLite store (the embedded runtime's) in a tempor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,10 @@ from claimbatch.adapters.embedded.sqlite_job_store import SqliteJobStore
 from claimbatch.api.dependencies import JobApiDeps, JobApiSettings
 from claimbatch.api.routes import build_job_api
 from claimbatch.domain.job import Job, JobState, SourceObject, new_job
-from claimbatch.ports.messages import RowChunk
 from claimbatch.ports.uploads import PresignedPost
 
 from tests.support.job_api_harness import http_api_event
+from tests.support.recording_queues import RecordingQueues
 from testkit.lambda_context import FakeLambdaContext
 
 T0 = datetime(2025, 8, 8, 17, 0, tzinfo=UTC)
@@ -35,21 +35,6 @@ class FakeLinks:
 
     def download_url(self, bucket: str, key: str, filename: str, expires_at: datetime) -> str:
         return f"https://downloads.example/{bucket}/{key}?as={filename}&until={int(expires_at.timestamp())}"
-
-
-@dataclass
-class RecordingQueues:
-    chunks: list[RowChunk] = field(default_factory=list)
-    aggregations: list[str] = field(default_factory=list)
-
-    def send_chunks(self, chunks: Sequence[RowChunk]) -> None:
-        self.chunks.extend(chunks)
-
-    def request_aggregation(self, job_id: str) -> None:
-        self.aggregations.append(job_id)
-
-    def continue_split(self, job_id: str) -> None:
-        raise AssertionError("the API never continues a split")
 
 
 class Clock:

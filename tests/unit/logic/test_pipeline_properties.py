@@ -26,6 +26,7 @@ from claimbatch.logic.split_file import SplitDeps, SplitSettings, split_job
 from claimbatch.logic.start_job import start_job
 from claimbatch.ports.object_events import ObjectCreated
 from claimbatch.simulator.in_process_provider import InProcessSimulatedProvider
+from tests.support.recording_queues import RecordingQueues
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id"
 
@@ -47,21 +48,6 @@ class FlakyProvider:
 
     async def aclose(self) -> None:
         pass
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.chunks = []
-        self.aggregations = []
-
-    def send_chunks(self, chunks) -> None:
-        self.chunks.extend(chunks)
-
-    def request_aggregation(self, job_id: str) -> None:
-        self.aggregations.append(job_id)
-
-    def continue_split(self, job_id: str) -> None:
-        raise AssertionError("no continuation expected")
 
 
 row_kinds = st.sampled_from(["valid", "valid", "valid", "not_found", "bad_date", "bad_name", "ragged", "blank"])
@@ -106,7 +92,7 @@ def test_results_are_a_complete_ordered_image_of_the_input(file, rows_per_messag
         key = "inbox/prop.csv"
         objects.write_stream(LOCAL_BUCKET, key, [text.encode()], "text/csv")
         job = start_job(ObjectCreated(bucket=LOCAL_BUCKET, key=key, version="1", size=len(text)), store)
-        recorder = Recorder()
+        recorder = RecordingQueues()
         split_job(
             job.job_id,
             SplitDeps(store, objects, recorder, recorder, SplitSettings(rows_per_message=rows_per_message)),

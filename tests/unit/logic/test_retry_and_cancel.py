@@ -5,8 +5,7 @@ counted exactly once, also when a re-split (sweeper, restart) runs in the middle
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from claimbatch.logic.cancel_job import cancel_job
 from claimbatch.logic.process_chunk import WorkerDeps, process_chunk
 from claimbatch.logic.retry_job import RetryDeps, RetryRefused, retry_job
 from claimbatch.logic.split_file import SplitDeps, SplitSettings, split_job
-from claimbatch.ports.messages import RowChunk
+from tests.support.recording_queues import RecordingQueues
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
 ROWS_PER_MESSAGE = 2
@@ -47,26 +46,11 @@ class ScriptedProvider:
         pass
 
 
-@dataclass
-class Queues:
-    chunks: list[RowChunk] = field(default_factory=list)
-    aggregations: list[str] = field(default_factory=list)
-
-    def send_chunks(self, chunks: Sequence[RowChunk]) -> None:
-        self.chunks.extend(chunks)
-
-    def request_aggregation(self, job_id: str) -> None:
-        self.aggregations.append(job_id)
-
-    def continue_split(self, job_id: str) -> None:
-        raise AssertionError("splits run to the end here")
-
-
 class Pipeline:
     def __init__(self, tmp_path: Path) -> None:
         self.store = SqliteJobStore(tmp_path / "jobs.db")
         self.objects = LocalObjectStore(tmp_path / "data")
-        self.queues = Queues()
+        self.queues = RecordingQueues()
         self.provider = ScriptedProvider()
 
     def drop(self, lines: list[str], key: str = "inbox/acme/c.csv") -> Job:

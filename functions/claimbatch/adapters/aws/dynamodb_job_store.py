@@ -287,6 +287,12 @@ class DynamoJobStore:
                 }
             },
         ]
+        # False: counted before, or the job stopped accepting rows.
+        return self._transact(transaction, f"count chunk {chunk_id} of job {job_id}")
+
+    def _transact(self, transaction: list[dict[str, Any]], what: str) -> bool:
+        """Run a conditional transaction: True when it was written, False when a condition
+        failed; a conflict with another transaction is retried with backoff."""
         for attempt in range(1, self._retry.attempts + 1):
             try:
                 self._ddb.transact_write_items(TransactItems=transaction)
@@ -296,9 +302,9 @@ class DynamoJobStore:
                     raise
                 reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
                 if "ConditionalCheckFailed" in reasons or not reasons:
-                    return False  # counted before, or the job stopped accepting rows
+                    return False
                 self._retry.pause(attempt)  # TransactionConflict and the like: try again
-        raise PartialFailureError(f"could not count chunk {chunk_id} of job {job_id}")
+        raise PartialFailureError(f"could not {what}")
 
     # -- row results --------------------------------------------------------------
 
@@ -453,18 +459,8 @@ class DynamoJobStore:
             },
             guard,
         ]
-        for attempt in range(1, self._retry.attempts + 1):
-            try:
-                self._ddb.transact_write_items(TransactItems=transaction)
-                return True
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "TransactionCanceledException":
-                    raise
-                reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-                if "ConditionalCheckFailed" in reasons or not reasons:
-                    return False  # not counted (any more), or the job is not being retried
-                self._retry.pause(attempt)
-        raise PartialFailureError(f"could not uncount chunk {chunk_id} of job {job_id}")
+        # False: not counted (any more), or the job is not being retried.
+        return self._transact(transaction, f"uncount chunk {chunk_id} of job {job_id}")
 
     def delete_results(self, job_id: str, rows: Sequence[int]) -> None:
         for start in range(0, len(rows), BATCH_WRITE_LIMIT):
