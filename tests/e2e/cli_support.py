@@ -134,8 +134,11 @@ class JobsTable:
 class ServeProcess:
     """`claimbatch serve` in the background; always stopped (killed at worst) on exit."""
 
-    def __init__(self, data_dir: Path, *args: object, log_name: str = "serve") -> None:
+    def __init__(
+        self, data_dir: Path, *args: object, log_name: str = "serve", env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
+        self._env = env or cli_env()
         self._stdout_path = data_dir.parent / f"{log_name}.stdout"
         self._stderr_path = data_dir.parent / f"{log_name}.stderr"
         self._args = ["serve", "--data-dir", data_dir, "--poll-s", "0.1", "--settle-s", "0.3", *args]
@@ -145,7 +148,7 @@ class ServeProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self._stdout_path.open("wb") as out, self._stderr_path.open("wb") as err:
             self.process = subprocess.Popen(
-                [*COMMAND, *map(str, self._args)], stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=cli_env()
+                [*COMMAND, *map(str, self._args)], stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=self._env
             )
         wait_until(lambda: "watching" in self.stdout or self.process.poll() is not None, 30, "serve to start")
         assert self.process.poll() is None, f"serve exited at start: {self.output}"

@@ -30,8 +30,9 @@ from claimbatch.claims.settings import ClaimsApiSettings, RetryBudget
 from claimbatch.cli.serve_command import serve_inbox
 from claimbatch.handlers import job_api
 from claimbatch.runtime.api_server import serve_job_api
-from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
+from claimbatch.runtime.embedded import DB_NAME, EmbeddedRuntime, EmbeddedSettings
 from claimbatch.runtime.inbox_watcher import InboxWatcher
+from claimbatch.runtime.local_notifier import LocalNotifier
 
 from testkit.aws_pipeline import AwsPipeline, recorded_event
 from testkit.lambda_context import FakeLambdaContext
@@ -160,9 +161,16 @@ class EmbeddedJobApi:
 
 @contextmanager
 def embedded_job_api(
-    data_dir: Path, claims_api_url: str, *, max_attempts: int = 2, max_deliveries: int = 2, concurrency: int = 8
+    data_dir: Path,
+    claims_api_url: str,
+    *,
+    max_attempts: int = 2,
+    max_deliveries: int = 2,
+    concurrency: int = 8,
+    notifier: Callable[[Path], LocalNotifier] | None = None,
 ) -> Iterator[EmbeddedJobApi]:
-    """`claimbatch serve` (inbox + job API with TOKENS) in a background thread, for the block."""
+    """`claimbatch serve` (inbox + job API with TOKENS) in a background thread, for the block.
+    `notifier`: makes the notifier of the runtime from the data folder's database path."""
     ready: dict[str, str] = {}
     started, stop_requested = threading.Event(), threading.Event()
     failure: list[BaseException] = []
@@ -175,9 +183,15 @@ def embedded_job_api(
             max_deliveries=max_deliveries,
             redelivery_base_s=0.001,
         )
-        runtime = EmbeddedRuntime(settings, OptumClaimsClient(embedded_client_settings(claims_api_url, max_attempts)))
+        runtime = EmbeddedRuntime(
+            settings,
+            OptumClaimsClient(embedded_client_settings(claims_api_url, max_attempts)),
+            notifier(data_dir / DB_NAME) if notifier else None,
+        )
         stop = asyncio.Event()
         async with runtime, serve_job_api(runtime, "127.0.0.1", 0, TOKENS) as api:
+            if runtime.notifier is not None:
+                runtime.notifier.set_api_base_url(api.base_url)
             inbox = asyncio.create_task(serve_inbox(runtime, InboxWatcher(data_dir, settle_s=0.05), 0.05, stop))
             ready["base_url"] = api.base_url
             started.set()

@@ -16,6 +16,4 @@ from claimbatch.ports.notifications import NotificationSettingsStore
 class NotificationApiDeps:
     settings: NotificationSettingsStore
     senders: Senders
-    # Raises WebhookUrlRefused when a URL may not receive webhooks (checked as it resolves now).
-    check_url: Callable[[str], None]
     clock: Callable[[], datetime] = utc_now

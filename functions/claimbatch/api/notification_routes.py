@@ -87,7 +87,7 @@ def get_notifications(tenant: Tenant, deps: Deps) -> NotificationsView:
 def put_notifications(body: NotificationsRequest, tenant: Tenant, deps: Deps) -> NotificationsView:
     for number, webhook in enumerate(body.webhooks, start=1):
         try:
-            deps.check_url(webhook.url)
+            deps.senders.webhooks.check_url(webhook.url)
         except WebhookUrlRefused as refused:
             raise ApiProblem(f"webhook {number}: {refused.message}") from None
     if body.emails and deps.senders.email is None:

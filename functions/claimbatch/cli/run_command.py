@@ -19,6 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
 from claimbatch.cli.data_dir import DATA_DIR_HELP, default_data_dir, log_to_file
+from claimbatch.cli.notification_config import local_notifier, smtp_settings
+from claimbatch.cli.run_notifications import NotifyOptionError, notify_channels, report_notifications
 from claimbatch.cli.simulator_options import (
     SimErrorRate,
     SimLatencyMs,
@@ -28,8 +30,9 @@ from claimbatch.cli.simulator_options import (
     simulator_knobs,
 )
 from claimbatch.domain.job import INBOX_PREFIX, Job, JobState
+from claimbatch.domain.notification_settings import Channel
 from claimbatch.observability import logger
-from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
+from claimbatch.runtime.embedded import DB_NAME, EmbeddedRuntime, EmbeddedSettings
 from claimbatch.runtime.inbox_watcher import ReadyFile, version_of
 
 EXIT_FILE_ERROR = 2
@@ -166,15 +169,19 @@ async def _wait_for_job(runtime: EmbeddedRuntime, job_id: str, progress: _Progre
             loop.remove_signal_handler(sig)
 
 
-async def _run(file: Path, out: Path | None, settings: EmbeddedSettings, knobs: dict[str, object]) -> int:
+async def _run(
+    file: Path, out: Path | None, settings: EmbeddedSettings, knobs: dict[str, object], notify: list[Channel]
+) -> int:
     with claims_api(settings.concurrency, **knobs) as (api_settings, _simulator):
-        async with EmbeddedRuntime(settings, OptumClaimsClient(api_settings)) as runtime:
+        notifier = local_notifier(settings.data_dir / DB_NAME, notify)
+        async with EmbeddedRuntime(settings, OptumClaimsClient(api_settings), notifier) as runtime:
             staged = await asyncio.to_thread(_stage_input, file, runtime)
             job = runtime.create_new_job(staged.key, staged.version, staged.size, any_name=True)
             assert job is not None, "a fresh copy always makes a new job"
             started = time.monotonic()
             with _ProgressReport(sys.stdout.isatty()) as progress:
                 job = await _wait_for_job(runtime, job.job_id, progress)
+            await report_notifications(runtime, job, console)
         if job.state is JobState.FAILED:
             raise FileLevelError(job.error or "the job failed")
         if out is not None:
@@ -198,6 +205,15 @@ def run(
     sim_error_rate: SimErrorRate = None,
     sim_outage_after_s: SimOutageAfterS = None,
     sim_outage_for_s: SimOutageForS = None,
+    notify_url: Annotated[
+        str | None, typer.Option(help="POST a signed job.completed/failed/cancelled webhook here when the job ends.")
+    ] = None,
+    notify_secret: Annotated[
+        str | None, typer.Option(help="The webhook's signing secret (whsec_…), as the receiver knows it.")
+    ] = None,
+    notify_email: Annotated[
+        str | None, typer.Option(help="Email this address when the job ends (SMTP from CLAIMBATCH_SMTP_HOST…).")
+    ] = None,
 ) -> None:
     """Look up every claim of FILE through the embedded runtime and write the results CSV.
 
@@ -217,7 +233,8 @@ def run(
     )
     try:
         _check_input(file)
-    except FileLevelError as error:
+        notify = notify_channels(notify_url, notify_secret, notify_email, smtp_settings() is not None)
+    except (FileLevelError, NotifyOptionError, ConfigurationError) as error:
         _say_error(str(error))
         raise typer.Exit(EXIT_FILE_ERROR) from None
     try:
@@ -228,7 +245,7 @@ def run(
         raise typer.Exit(EXIT_SYSTEM_FAILURE) from None
     settings = EmbeddedSettings(data_dir=directory, concurrency=concurrency)
     try:
-        code = asyncio.run(_run(file, out, settings, knobs))
+        code = asyncio.run(_run(file, out, settings, knobs, notify))
     except FileLevelError as error:
         _say_error(str(error))
         code = EXIT_FILE_ERROR

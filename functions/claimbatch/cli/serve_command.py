@@ -18,6 +18,7 @@ from rich.console import Console
 from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
 from claimbatch.cli.data_dir import DATA_DIR_HELP, default_data_dir, log_to_file
+from claimbatch.cli.notification_config import local_notifier
 from claimbatch.cli.simulator_options import (
     SimErrorRate,
     SimLatencyMs,
@@ -27,7 +28,7 @@ from claimbatch.cli.simulator_options import (
 from claimbatch.domain.job import INBOX_PREFIX, RESULTS_PREFIX, Job
 from claimbatch.observability import logger
 from claimbatch.runtime.api_server import JobApiUnavailable, RunningJobApi, api_token_problem, serve_job_api
-from claimbatch.runtime.embedded import EmbeddedRuntime, EmbeddedSettings
+from claimbatch.runtime.embedded import DB_NAME, EmbeddedRuntime, EmbeddedSettings
 from claimbatch.runtime.inbox_watcher import InboxWatcher, ReadyFile
 from claimbatch.runtime.sftp import SftpUnavailable, picked_up_by, serve_sftp
 from claimbatch.runtime.shown_names import shown_name
@@ -127,6 +128,8 @@ async def _job_api(runtime: EmbeddedRuntime, options: JobApiOptions) -> AsyncIte
         yield None
         return
     async with serve_job_api(runtime, options.host, options.port, options.token) as api:
+        if runtime.notifier is not None:
+            runtime.notifier.set_api_base_url(api.base_url)  # the links in notifications
         access = "Authorization: Bearer <--api-token>" if options.token else "no token: loopback only"
         console.print(f"job API at {api.base_url} ({access}); docs at {api.base_url}/docs", markup=False)
         console.print(f"web page at {api.base_url}/", markup=False)
@@ -163,8 +166,11 @@ async def _serve(
     with claims_api(settings.concurrency, **knobs) as (api_settings, simulator):
         if simulator is not None:
             console.print(f"claims API: built-in simulator at {simulator.base_url}", markup=False)
+        notifier = local_notifier(settings.data_dir / DB_NAME)
+        email = "email through SMTP" if notifier.context.senders.email else "no email (CLAIMBATCH_SMTP_HOST is not set)"
+        console.print(f"notifications: webhooks, {email}", markup=False)
         async with (
-            EmbeddedRuntime(settings, OptumClaimsClient(api_settings)) as runtime,
+            EmbeddedRuntime(settings, OptumClaimsClient(api_settings), notifier) as runtime,
             _job_api(runtime, api),
             _sftp(runtime, sftp),
         ):
@@ -232,6 +238,11 @@ def serve(
 
     With --sftp-port, it also serves SFTP: user <tenant> logs in with a key listed in
     DATA/sftp/<tenant>/authorized_keys and sees /inbox (upload) and /results (download).
+
+    When a job ends, the webhooks and emails set with PUT /notifications are told
+    (Standard Webhooks, signed; email through CLAIMBATCH_SMTP_HOST/_PORT/_FROM/
+    _USERNAME/_PASSWORD/_STARTTLS). Undelivered ones are retried for about a day,
+    across restarts.
     """
     if api_token is not None and (problem := api_token_problem(api_token)) is not None:
         errors.print(f"error: {problem}", markup=False)

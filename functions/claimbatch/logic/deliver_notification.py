@@ -1,12 +1,14 @@
-"""One attempt to hand one notification to one channel, judged by the delivery policy."""
+"""One attempt to hand a notification to one channel, judged by the delivery policy."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from claimbatch.domain.notification_messages import Notification
+from claimbatch.domain.job_event import JobEvent
+from claimbatch.domain.notification_messages import Notification, job_notification
 from claimbatch.domain.notification_settings import Channel, EmailChannel, WebhookChannel
-from claimbatch.logic.delivery_policy import Judgement, Verdict, judge
+from claimbatch.logic.delivery_policy import DeliveryStep, Judgement, RetrySchedule, Verdict, after_attempt, judge
 from claimbatch.observability import logger
 from claimbatch.ports.notifications import EmailSender, WebhookSender
 
@@ -15,6 +17,16 @@ from claimbatch.ports.notifications import EmailSender, WebhookSender
 class Senders:
     webhooks: WebhookSender
     email: EmailSender | None = None  # None: no mail service configured
+
+
+@dataclass
+class DeliveryContext:
+    """What every delivery of a runtime shares: its senders, its retry schedule, and
+    the job API's address for the links in a message (None: no links)."""
+
+    senders: Senders
+    schedule: RetrySchedule = field(default_factory=RetrySchedule)
+    api_base_url: str | None = None
 
 
 def attempt_delivery(notification: Notification, channel: Channel, senders: Senders) -> Judgement:
@@ -37,3 +49,16 @@ def attempt_delivery(notification: Notification, channel: Channel, senders: Send
         },
     )
     return judgement
+
+
+def deliver_job_end(
+    event: JobEvent,
+    channel: Channel,
+    attempts_before: int,
+    context: DeliveryContext,
+    now: datetime,
+) -> DeliveryStep:
+    """One more attempt at a job-end message to one channel, and where the delivery stands after it."""
+    notification = job_notification(event, context.api_base_url)
+    judgement = attempt_delivery(notification, channel, context.senders)
+    return after_attempt(judgement, attempts_before + 1, context.schedule, now)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from http import HTTPStatus
 
+from claimbatch.domain.delivery_record import DeliveryState, DeliveryStep
 from claimbatch.ports.notifications import SendFailure, SendReport
 
 STANDARD_WEBHOOKS_DELAYS = (
@@ -72,22 +73,6 @@ class RetrySchedule:
     @property
     def longest(self) -> timedelta:
         return max(self.delays, default=timedelta(0))
-
-
-class DeliveryState(StrEnum):
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    GAVE_UP = "gave_up"
-
-
-@dataclass(frozen=True)
-class DeliveryStep:
-    """Where a delivery stands after an attempt: done, or due again at `next_attempt_at`."""
-
-    state: DeliveryState
-    attempts: int
-    next_attempt_at: datetime | None
-    reason: str
 
 
 def after_attempt(judgement: Judgement, attempts: int, schedule: RetrySchedule, now: datetime) -> DeliveryStep:

@@ -10,6 +10,7 @@ from typing import Protocol
 from claimbatch.domain.job_event import JobEvent
 from claimbatch.domain.notification_messages import Notification
 from claimbatch.domain.notification_settings import NotificationSettings
+from claimbatch.domain.delivery_record import DeliveryStep
 
 
 class NotificationSettingsStore(Protocol):
@@ -18,6 +19,20 @@ class NotificationSettingsStore(Protocol):
         ...
 
     def put_notification_settings(self, tenant: str, settings: NotificationSettings) -> None: ...
+
+
+class DeliveryRecords(Protocol):
+    """Where each (message, channel) delivery stands, so a redelivered message skips what is done."""
+
+    def get_delivery(self, message_id: str, channel_id: str) -> DeliveryStep | None: ...
+
+    def put_delivery(self, message_id: str, channel_id: str, step: DeliveryStep) -> None: ...
+
+
+class JobEventBus(Protocol):
+    def publish(self, events: list[JobEvent]) -> None:
+        """Publish job state changes for others to act on; raises when any could not be published."""
+        ...
 
 
 class JobEndOutbox(Protocol):
@@ -47,6 +62,10 @@ class SendReport:
 
 
 class WebhookSender(Protocol):
+    def check_url(self, url: str) -> None:
+        """WebhookUrlRefused when the URL may not receive webhooks (as it resolves now)."""
+        ...
+
     def send(self, url: str, secret: str, notification: Notification) -> SendReport: ...
 
 

@@ -112,6 +112,7 @@ def embedded_api_deps(runtime: EmbeddedRuntime, links: SignedFileLinks) -> JobAp
             rows_per_message=settings.rows_per_message,
             limits=settings.limits,
         ),
+        notifications=runtime.notifier.api_deps() if runtime.notifier is not None else None,
     )
 
 

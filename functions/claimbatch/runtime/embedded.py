@@ -26,6 +26,7 @@ from claimbatch.domain.inbox_rules import skip_reason
 from claimbatch.domain.input_reader import InputLimits
 from claimbatch.domain.job import Job, JobState, SourceObject, new_job, utc_now
 from claimbatch.logic.aggregate_results import AggregateDeps, aggregate_job
+from claimbatch.logic.announce_job_end import announce_job_end
 from claimbatch.logic.process_chunk import ChunkDeferred, WorkerDeps, process_chunk
 from claimbatch.logic.split_file import SplitDeps, SplitSettings, split_job
 from claimbatch.logic.sweep_jobs import SweepSettings, sweep_jobs
@@ -33,6 +34,7 @@ from claimbatch.logic.start_job import start_job
 from claimbatch.observability import logger
 from claimbatch.ports.messages import RowChunk
 from claimbatch.ports.object_events import ObjectCreated
+from claimbatch.runtime.local_notifier import LocalNotifier
 
 STAGE_ATTEMPTS = 5  # a splitter or aggregator that keeps crashing fails its job after this many tries
 DB_NAME = "claimbatch.db"
@@ -84,9 +86,12 @@ class _QueueBridge:
 
 
 class EmbeddedRuntime:
-    def __init__(self, settings: EmbeddedSettings, provider: ClaimStatusProvider) -> None:
+    def __init__(
+        self, settings: EmbeddedSettings, provider: ClaimStatusProvider, notifier: LocalNotifier | None = None
+    ) -> None:
         self.settings = settings
         self.provider = provider
+        self.notifier = notifier  # told of each job's end; delivers on its own task
         self.store = SqliteJobStore(settings.data_dir / DB_NAME)
         self.objects = LocalObjectStore(settings.data_dir)
         self.queues = _QueueBridge(self)  # for code on other threads: splitters, the sweeper, the job API
@@ -112,6 +117,8 @@ class EmbeddedRuntime:
             self._spawn(self._worker())
         self._spawn(self._aggregator())
         self._spawn(self._sweeper())
+        if self.notifier is not None:
+            self._spawn(self.notifier.run())
 
     async def stop(self) -> None:
         """Stop at once: lookups in flight are abandoned (their rows run again after a
@@ -125,6 +132,8 @@ class EmbeddedRuntime:
             await asyncio.wait(self._splitters, timeout=_STOP_SPLITTERS_S)
         self._split_pool.shutdown(wait=False, cancel_futures=True)
         await self.provider.aclose()
+        if self.notifier is not None:
+            self.notifier.close()
         self.store.close()
 
     async def __aenter__(self) -> EmbeddedRuntime:
@@ -340,7 +349,17 @@ class EmbeddedRuntime:
                         error="the results file could not be written (details in the log)",
                         at=utc_now(),
                     )
+            await self._announce_if_ended(job_id)
             self._mark_if_terminal(job_id)
+
+    async def _announce_if_ended(self, job_id: str) -> None:
+        """Hand a job that ended to the notifier; a failure here never holds up the pipeline."""
+        if self.notifier is None:
+            return
+        try:
+            await asyncio.to_thread(announce_job_end, job_id, self.store, self.notifier)
+        except Exception:
+            logger.exception("job end not announced", extra={"job_id": job_id})
 
     async def _aggregate_later(self, job_id: str, delay: float) -> None:
         await asyncio.sleep(delay)

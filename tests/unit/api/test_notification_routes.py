@@ -28,10 +28,16 @@ def fake_dns(host: str, port: int) -> list[str]:
     return DNS[host]
 
 
+GUARD = HttpWebhookSender(local=False, resolve=fake_dns)  # the real address rules, over the DNS above
+
+
 @dataclass
 class RecordingSender:
     status: int = 200
     sent: list[tuple[str, str]] = field(default_factory=list)  # (destination, message id)
+
+    def check_url(self, url: str) -> None:
+        GUARD.check_url(url)
 
     def send(self, destination: str, *args: object) -> SendReport:
         notification = args[-1]
@@ -45,10 +51,8 @@ def api(tmp_path: Path) -> Iterator[tuple[ApiUnderTest, RecordingSender, Recordi
     under_test = ApiUnderTest(tmp_path)
     webhooks, emails = RecordingSender(), RecordingSender(status=0)
     store = SqliteNotificationStore(tmp_path / "jobs.db")
-    guard = HttpWebhookSender(local=False, resolve=fake_dns)
-    under_test.deps.notifications = NotificationApiDeps(
-        settings=store, senders=Senders(webhooks=webhooks, email=emails), check_url=guard.check_url
-    )
+    senders = Senders(webhooks=webhooks, email=emails)
+    under_test.deps.notifications = NotificationApiDeps(settings=store, senders=senders)
     under_test.app = build_job_api(under_test.deps)
     yield under_test, webhooks, emails
     store.close()

@@ -20,7 +20,7 @@ from pydantic import TypeAdapter
 
 from claimbatch.domain.job_event import JobEvent
 from claimbatch.domain.notification_settings import Channel, NotificationSettings
-from claimbatch.logic.delivery_policy import DeliveryState, DeliveryStep
+from claimbatch.domain.delivery_record import DeliveryState, DeliveryStep
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notification_settings (
@@ -139,13 +139,12 @@ class SqliteNotificationStore:
             for row in rows
         ]
 
-    def next_due_at(self) -> float | None:
+    def pending_count(self) -> int:
         with self._lock:
             row = self._db.execute(
-                "SELECT MIN(next_attempt_at) AS due FROM notification_deliveries WHERE state = ?",
-                (DeliveryState.PENDING.value,),
+                "SELECT COUNT(*) AS n FROM notification_deliveries WHERE state = ?", (DeliveryState.PENDING.value,)
             ).fetchone()
-        return row["due"] if row else None
+        return int(row["n"])
 
     def record_step(self, message_id: str, channel_id: str, step: DeliveryStep) -> None:
         due = step.next_attempt_at.timestamp() if step.next_attempt_at else 0.0
