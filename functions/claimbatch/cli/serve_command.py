@@ -30,7 +30,7 @@ from claimbatch.observability import logger
 from claimbatch.runtime.api_server import JobApiUnavailable, RunningJobApi, api_token_problem, serve_job_api
 from claimbatch.runtime.embedded import DB_NAME, EmbeddedRuntime, EmbeddedSettings
 from claimbatch.runtime.inbox_watcher import InboxWatcher, ReadyFile
-from claimbatch.runtime.sftp import SftpUnavailable, picked_up_by, serve_sftp
+from claimbatch.runtime.sftp import SftpUnavailable, inbox_jobs_of, serve_sftp
 from claimbatch.runtime.shown_names import shown_name
 
 LOCK_FILE = "serve.lock"
@@ -142,7 +142,7 @@ async def _sftp(runtime: EmbeddedRuntime, options: SftpOptions) -> AsyncIterator
         yield
         return
     data_dir = runtime.settings.data_dir
-    async with serve_sftp(data_dir, options.host, options.port, picked_up_by(runtime)) as sftp:
+    async with serve_sftp(data_dir, options.host, options.port, inbox_jobs_of(runtime)) as sftp:
         console.print(
             f"SFTP at sftp://{sftp.host}:{sftp.port} (host key {sftp.fingerprint}; "
             f"a tenant's keys in {data_dir / 'sftp' / '<tenant>' / 'authorized_keys'})",

@@ -1,6 +1,6 @@
 """The local SFTP server of `claimbatch serve --sftp-port`: asyncssh on the runtime's event loop.
 
-    async with serve_sftp(data_dir, "127.0.0.1", 2222, picked_up) as sftp:
+    async with serve_sftp(data_dir, "127.0.0.1", 2222, inbox_jobs_of(runtime)) as sftp:
         print(sftp.port, sftp.fingerprint)
         ...   # clients are served until the block ends
 
@@ -27,7 +27,7 @@ from claimbatch.runtime.embedded import EmbeddedRuntime
 from claimbatch.runtime.sftp.access import TenantLogins, load_host_key
 from claimbatch.runtime.sftp.handles import OpenFileBudget
 from claimbatch.runtime.sftp.session import TenantSftpSession
-from claimbatch.runtime.sftp.tenant_files import PickedUp, TenantFiles
+from claimbatch.runtime.sftp.tenant_files import InboxJobs, Pickup, TenantFiles
 from claimbatch.runtime.sftp.uploads import prepare_staging
 
 KEX_ALGORITHMS = (
@@ -59,7 +59,7 @@ class RunningSftp:
 
 
 @contextlib.asynccontextmanager
-async def serve_sftp(data_dir: Path, host: str, port: int, picked_up: PickedUp) -> AsyncIterator[RunningSftp]:
+async def serve_sftp(data_dir: Path, host: str, port: int, jobs: InboxJobs) -> AsyncIterator[RunningSftp]:
     try:
         host_key = load_host_key(data_dir)
         staging = prepare_staging(data_dir)
@@ -69,8 +69,11 @@ async def serve_sftp(data_dir: Path, host: str, port: int, picked_up: PickedUp) 
 
     def session(channel: asyncssh.SSHServerChannel) -> TenantSftpSession:
         tenant = str(channel.get_extra_info("username"))
-        files = TenantFiles(data_dir, tenant, picked_up)
-        files.prepare()
+        files = TenantFiles(data_dir, tenant, jobs)
+        try:
+            files.prepare()
+        except OSError as error:  # the session still starts; each request then says what is wrong
+            logger.warning("sftp inbox folder not made", extra={"tenant": tenant, "errno": error.errno})
         return TenantSftpSession(channel, files, staging, budget)
 
     try:
@@ -106,14 +109,16 @@ async def serve_sftp(data_dir: Path, host: str, port: int, picked_up: PickedUp) 
         logger.info("sftp server stopped")
 
 
-def picked_up_by(runtime: EmbeddedRuntime) -> PickedUp:
-    """Whether the runtime made a job of this version of an inbox file (the watcher's job id)."""
+def inbox_jobs_of(runtime: EmbeddedRuntime) -> InboxJobs:
+    """What the runtime made of this version of an inbox file: the job the watcher would make of it."""
 
-    def picked_up(key: str, version: str) -> bool:
-        source = SourceObject(bucket=LOCAL_BUCKET, key=key, version=version)
-        return runtime.store.get_job(job_id_for(source)) is not None
+    def pickup(key: str, version: str) -> Pickup:
+        job = runtime.store.get_job(job_id_for(SourceObject(bucket=LOCAL_BUCKET, key=key, version=version)))
+        if job is None:
+            return Pickup.NOT_YET
+        return Pickup.FINISHED if job.state.is_terminal else Pickup.RUNNING
 
-    return picked_up
+    return pickup
 
 
 def _bound_port(server: asyncssh.SSHAcceptor, asked: int) -> int:

@@ -27,6 +27,7 @@ from claimbatch.runtime.sftp.tenant_files import TenantFiles
 from claimbatch.runtime.sftp.tenant_view import (
     Refusal,
     Refused,
+    VirtualPath,
     check_change,
     check_read,
     check_rename,
@@ -88,6 +89,7 @@ class TenantSftpSession(asyncssh.SFTPServer):
         self._staging = staging
         self._budget = budget
         self._open: set[Download | Upload] = set()
+        self._places: dict[Upload, VirtualPath] = {}  # where each upload goes, as the client named it
 
     # -- files ------------------------------------------------------------------
 
@@ -110,7 +112,9 @@ class TenantSftpSession(asyncssh.SFTPServer):
         elif not pflags & FXF_CREAT:
             raise Refused(Refusal.NOT_FOUND, "No such file or folder.")
         self._budget.take(len(self._open))
-        return self._track(Upload(self._staging, target))
+        upload = Upload(self._staging, target)
+        self._places[upload] = place
+        return self._track(upload)
 
     @_answered
     async def close(self, handle: Download | Upload) -> None:
@@ -122,10 +126,12 @@ class TenantSftpSession(asyncssh.SFTPServer):
             handle.close()
             return
         if self._client_gone():  # the session ended with the file still open: an interrupted upload
+            self._places.pop(handle, None)
             handle.discard()
             logger.info("sftp upload interrupted", extra={"tenant": self._files.tenant, "bytes": handle.size})
             return
         try:
+            self._files.upload_target(self._places.pop(handle))  # its job may have started meanwhile
             await handle.publish()
         finally:
             handle.discard()  # nothing staged is left behind, published or not
@@ -243,6 +249,7 @@ class TenantSftpSession(asyncssh.SFTPServer):
             self._open.discard(handle)
             self._budget.give_back()
             if isinstance(handle, Upload):
+                self._places.pop(handle, None)
                 handle.discard()
             else:
                 handle.close()

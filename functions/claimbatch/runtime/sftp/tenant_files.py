@@ -4,26 +4,38 @@ Every operation takes a `VirtualPath` (already checked by tenant_view.py) and
 touches only DATA/inbox/<tenant>/ or DATA/results/<tenant>/. No symbolic link
 is ever followed or shown: a link anywhere on the way is "not found", and files
 are opened with O_NOFOLLOW. A file in /inbox may be deleted or renamed only
-while the service has not picked it up (no job exists for that version of it).
+while the service has not picked it up (no job exists for that version of it),
+and replaced (uploaded again, or renamed onto) only while no job of it is running.
 """
 
 from __future__ import annotations
 
+import enum
 import errno
 import os
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from claimbatch.domain.job import INBOX_PREFIX, RESULTS_PREFIX
 from claimbatch.runtime.inbox_watcher import version_of
-from claimbatch.runtime.sftp.tenant_view import Area, Refusal, Refused, VirtualPath
+from claimbatch.runtime.sftp.tenant_view import FOLDERS, Area, Refusal, Refused, VirtualPath
 
-# (key under the data folder, version as the inbox watcher names it) → a job exists for it
-PickedUp = Callable[[str, str], bool]
 
-_FOLDER_MODE = stat.S_IFDIR | 0o755
+
+class Pickup(enum.Enum):
+    """What the service has done with one version of an inbox file."""
+
+    NOT_YET = "not picked up"
+    RUNNING = "its job is running"
+    FINISHED = "its job has ended"
+
+
+# (key under the data folder, version as the inbox watcher names it) → what became of it
+InboxJobs = Callable[[str, str], Pickup]
+
 _READ_ONLY_FOLDER_MODE = stat.S_IFDIR | 0o555
 _NOT_FOUND = "No such file or folder."
 
@@ -36,17 +48,18 @@ class Entry:
 
 def synthetic_folder(mode: int) -> os.stat_result:
     """Attributes of a folder that exists only in the view (the root, or /results before any result)."""
-    return os.stat_result((mode, 0, 0, 2, 0, 0, 0, 0, 0, 0))
+    now = int(time.time())
+    return os.stat_result((mode, 0, 0, 2, 0, 0, 0, now, now, now))
 
 
 class TenantFiles:
-    def __init__(self, data_dir: Path, tenant: str, picked_up: PickedUp) -> None:
+    def __init__(self, data_dir: Path, tenant: str, jobs: InboxJobs) -> None:
         self.tenant = tenant
         self._bases = {
             Area.INBOX: data_dir / INBOX_PREFIX / tenant,
             Area.RESULTS: data_dir / RESULTS_PREFIX / tenant,
         }
-        self._picked_up = picked_up
+        self._jobs = jobs
 
     def prepare(self) -> None:
         """The tenant's inbox exists from the first login on (results/ appears with the first result)."""
@@ -82,10 +95,7 @@ class TenantFiles:
 
     def list_folder(self, path: VirtualPath) -> list[Entry]:
         if path.area is Area.ROOT:
-            return [
-                Entry("inbox", synthetic_folder(_FOLDER_MODE)),
-                Entry("results", synthetic_folder(_READ_ONLY_FOLDER_MODE)),
-            ]
+            return [Entry(name, self.status(VirtualPath(area))) for name, area in FOLDERS.items()]
         if not stat.S_ISDIR(self.status(path).st_mode):
             raise Refused(Refusal.DENIED, f"{path.text} is a file, not a folder.")
         try:
@@ -114,7 +124,8 @@ class TenantFiles:
         return descriptor
 
     def upload_target(self, path: VirtualPath) -> Path:
-        """Where an upload to `path` is published; its folder must exist and it must not be a folder."""
+        """Where an upload to `path` is published: in an existing folder, not onto a folder,
+        nor onto the input of a running job (asked again when the upload is published)."""
         target = self.local(path)
         try:
             found = os.lstat(target)
@@ -124,6 +135,7 @@ class TenantFiles:
             return target
         if not stat.S_ISREG(found.st_mode):
             raise Refused(Refusal.DENIED, f"{path.text} is a folder or a link, not a file.")
+        self._not_running(path, found)
         return target
 
     def remove(self, path: VirtualPath) -> None:
@@ -139,6 +151,8 @@ class TenantFiles:
             found = None
         if found is not None and (not replace or not stat.S_ISREG(found.st_mode)):
             raise Refused(Refusal.EXISTS, f"{target.text} already exists.")
+        if found is not None:
+            self._not_running(target, found)
         if not destination.parent.is_dir():
             raise Refused(Refusal.NOT_FOUND, "The folder to rename into does not exist.")
         os.replace(self.local(source), destination)
@@ -165,8 +179,18 @@ class TenantFiles:
         found = self.status(path)
         if not stat.S_ISREG(found.st_mode):
             raise Refused(Refusal.DENIED, f"{path.text} is a folder; only files can be {action} here.")
-        key = INBOX_PREFIX + "/".join((self.tenant, *path.parts))
-        if self._picked_up(key, version_of(found.st_size, found.st_mtime_ns)):
+        if self._pickup(path, found) is not Pickup.NOT_YET:
             raise Refused(
                 Refusal.DENIED, f"{path.name} has been picked up already; it can no longer be {action}."
             )
+
+    def _not_running(self, path: VirtualPath, found: os.stat_result) -> None:
+        if self._pickup(path, found) is Pickup.RUNNING:
+            raise Refused(
+                Refusal.DENIED,
+                f"{path.name} is being processed; replace it once its job has ended, or use another name.",
+            )
+
+    def _pickup(self, path: VirtualPath, found: os.stat_result) -> Pickup:
+        key = INBOX_PREFIX + "/".join((self.tenant, *path.parts))
+        return self._jobs(key, version_of(found.st_size, found.st_mtime_ns))

@@ -11,23 +11,23 @@ import pytest
 
 from claimbatch.runtime.inbox_watcher import version_of
 from claimbatch.runtime.sftp.handles import OpenFileBudget
-from claimbatch.runtime.sftp.tenant_files import TenantFiles
+from claimbatch.runtime.sftp.tenant_files import Pickup, TenantFiles
 from claimbatch.runtime.sftp.tenant_view import Refusal, Refused, resolve
 from claimbatch.runtime.sftp.uploads import Upload, prepare_staging
 
 
 class PickedUpFiles:
-    """The jobs the service made: (key, version) pairs."""
+    """The jobs the service made, by (key, version), and whether each is running."""
 
     def __init__(self) -> None:
-        self.jobs: set[tuple[str, str]] = set()
+        self.jobs: dict[tuple[str, str], Pickup] = {}
 
-    def __call__(self, key: str, version: str) -> bool:
-        return (key, version) in self.jobs
+    def __call__(self, key: str, version: str) -> Pickup:
+        return self.jobs.get((key, version), Pickup.NOT_YET)
 
-    def pick_up(self, data: Path, key: str) -> None:
+    def pick_up(self, data: Path, key: str, state: Pickup = Pickup.FINISHED) -> None:
         found = (data / key).stat()
-        self.jobs.add((key, version_of(found.st_size, found.st_mtime_ns)))
+        self.jobs[(key, version_of(found.st_size, found.st_mtime_ns))] = state
 
 
 @pytest.fixture
@@ -101,6 +101,23 @@ def test_a_picked_up_file_can_neither_be_renamed_nor_deleted(data, acme, picked)
     with pytest.raises(Refused, match="picked up already; it can no longer be renamed"):
         acme.rename(resolve(b"/inbox/a.csv"), resolve(b"/inbox/b.csv"), replace=True)
     assert sorted(path.name for path in inbox.iterdir()) == ["a.csv"]
+
+
+def test_a_running_jobs_input_cannot_be_replaced_but_an_ended_jobs_can(data, acme, picked):
+    inbox = data / "inbox" / "acme"
+    (inbox / "a.csv").write_text("x\n")
+    (inbox / "b.part").write_text("y\n")
+    picked.pick_up(data, "inbox/acme/a.csv", Pickup.RUNNING)
+
+    with pytest.raises(Refused, match="a.csv is being processed; replace it once its job has ended"):
+        acme.upload_target(resolve(b"/inbox/a.csv"))
+    with pytest.raises(Refused, match="is being processed"):
+        acme.rename(resolve(b"/inbox/b.part"), resolve(b"/inbox/a.csv"), replace=True)
+
+    picked.pick_up(data, "inbox/acme/a.csv", Pickup.FINISHED)
+    assert acme.upload_target(resolve(b"/inbox/a.csv")) == inbox / "a.csv"
+    acme.rename(resolve(b"/inbox/b.part"), resolve(b"/inbox/a.csv"), replace=True)
+    assert (inbox / "a.csv").read_text() == "y\n"
 
 
 def test_a_plain_rename_does_not_replace_and_a_posix_rename_does(data, acme):
