@@ -11,8 +11,9 @@ from enum import StrEnum
 from claimbatch.domain.claim_row import InvalidRow, ParsedRow, ValidRow
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.input_reader import InputLimits, read_claim_rows
-from claimbatch.domain.job import JobState, OutcomeTally, utc_now
+from claimbatch.domain.job import JobState, OutcomeTally, SourceObject, utc_now
 from claimbatch.domain.result_row import result_from_invalid
+from claimbatch.domain.text_decoding import format_size
 from claimbatch.logic.completion import complete_if_done
 from claimbatch.observability import logger
 from claimbatch.ports.job_store import JobStore
@@ -128,6 +129,8 @@ def split_job(job_id: str, deps: SplitDeps, remaining_s: Callable[[], float]) ->
             raise InputFileError(
                 f"file is larger than the limit of {settings.limits.max_bytes:,} bytes ({source.size:,} bytes)"
             )
+        if rows_already_split == 0:
+            check_limits(deps.objects, source, settings.limits)
         chunks = deps.objects.read_chunks(source.bucket, source.key, source.version)
         for parsed in read_claim_rows(chunks, settings.limits, start_after_row=rows_already_split):
             if packer.add(parsed):
@@ -153,6 +156,31 @@ def split_job(job_id: str, deps: SplitDeps, remaining_s: Callable[[], float]) ->
     logger.info("split finished", extra={"job_id": job_id, "rows": total, "messages": packer.messages_sent})
     complete_if_done(job_id, store, deps.signals)
     return SplitOutcome.FINISHED
+
+
+def check_limits(objects: ObjectStore, source: SourceObject, limits: InputLimits) -> None:
+    """Raise InputFileError when the file is over the byte or the row limit, before
+    any of its rows is sent: a file that is going to fail must cost no lookups.
+
+    One pass counts bytes and line breaks (LF, CR, CRLF) at C speed: the header
+    and every data record but the last end with a break, so a file has at most as
+    many data records as breaks, one fewer when it ends with one. Counting errs
+    only high (a CRLF split between chunks, UTF-16), so a file within the row
+    limit by this count is within it; any other is read as CSV (records counted,
+    nothing validated) to be sure."""
+    size = breaks = 0
+    last = b""
+    for chunk in objects.read_chunks(source.bucket, source.key, source.version):
+        size += len(chunk)
+        if size > limits.max_bytes:
+            raise InputFileError(f"file is larger than {format_size(limits.max_bytes)} (limit)")
+        breaks += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+        last = chunk[-1:] or last
+    if breaks - (last in (b"\n", b"\r")) <= limits.max_rows:
+        return
+    chunks = objects.read_chunks(source.bucket, source.key, source.version)
+    for _ in read_claim_rows(chunks, limits, start_after_row=limits.max_rows):  # yields nothing, raises over the limit
+        pass
 
 
 def _hand_over(job_id: str, packer: _ChunkPacker, deps: SplitDeps) -> SplitOutcome:
