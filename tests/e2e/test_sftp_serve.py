@@ -6,6 +6,7 @@ acme (OpenSSH's client) and beta (paramiko)."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -267,3 +268,24 @@ def test_a_taken_sftp_port_is_one_clear_error(service: SftpService, tmp_path: Pa
     assert rival.code == 1
     assert rival.lines[-1] == f"error: cannot serve SFTP on 127.0.0.1:{service.port}: Address already in use"
     assert "Traceback" not in rival.output
+
+
+def test_hundreds_of_tiny_bad_files_each_fail_their_own_job_with_one_clear_error(service: SftpService):
+    count = 300
+    with paramiko_session(service.port, "beta", service.beta.key) as (_, client):
+        client.mkdir("/inbox/bad")
+        for number in range(count):
+            client.putfo(io.BytesIO(b"x"), f"/inbox/bad/{number}.csv", confirm=False)
+
+    def all_failed() -> list[dict[str, object]]:
+        jobs = [job for job in service.jobs.rows() if str(job["key"]).startswith("inbox/beta/bad/")]
+        return jobs if len(jobs) == count and all(job["state"] == "FAILED" for job in jobs) else []
+
+    wait_until(all_failed, 180, "every tiny file's job to fail", interval=0.5)
+    with paramiko_session(service.port, "beta", service.beta.key) as (_, client):
+        summaries = [name for name in client.listdir("/results/bad") if name.endswith(".summary.json")]
+        assert len(summaries) == count
+        with client.open("/results/bad/0.summary.json") as handle:
+            error = json.loads(handle.read())["error"]
+    assert error.startswith("missing required columns: claim_number") and "\n" not in error
+    assert service.serve.process.poll() is None
