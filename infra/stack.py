@@ -17,6 +17,7 @@ from infra.constructs.job_table import JobTable
 from infra.constructs.queues import MonitoredQueue
 from infra.constructs.sftp import SftpServer
 from infra.constructs.splitter import Splitter
+from infra.constructs.stage_kit import StageKit
 from infra.constructs.sweeper import Sweeper
 from infra.constructs.workers import Workers
 from infra.parameters import ClaimsApiParameters
@@ -62,75 +63,23 @@ class ClaimbatchStack(Stack):
         self.jobs = JobTable(self, "Jobs", key=key.key, indexes=settings.job_table_indexes)
         self.ingest = IngestBucket(self, "Ingest", settings=settings, key=key.key, split_queue=self.split_queue)
 
-        code = lambda_code(settings)  # one asset, bundled once, for every function
-        self.splitter = Splitter(
-            self,
-            "Splitter",
+        kit = StageKit(
             settings=settings,
-            code=code,
+            code=lambda_code(settings),  # one asset, bundled once, for every function
             key=key,
+            table=self.jobs,
             ingest=self.ingest,
-            table=self.jobs,
             split_queue=self.split_queue,
             rows_queue=self.rows_queue,
             aggregate_queue=self.aggregate_queue,
         )
-        self.workers = Workers(
-            self,
-            "Workers",
-            settings=settings,
-            code=code,
-            key=key,
-            table=self.jobs,
-            rows_queue=self.rows_queue,
-            aggregate_queue=self.aggregate_queue,
-            claims_api=self.claims_api,
-        )
-        self.aggregator = Aggregator(
-            self,
-            "Aggregator",
-            settings=settings,
-            code=code,
-            key=key,
-            ingest=self.ingest,
-            table=self.jobs,
-            aggregate_queue=self.aggregate_queue,
-        )
-        self.dead_letters = DeadLetters(
-            self,
-            "DeadLetters",
-            settings=settings,
-            code=code,
-            key=key,
-            table=self.jobs,
-            rows_queue=self.rows_queue,
-            split_queue=self.split_queue,
-            aggregate_queue=self.aggregate_queue,
-        )
-        self.sweeper = Sweeper(
-            self,
-            "Sweeper",
-            settings=settings,
-            code=code,
-            key=key,
-            table=self.jobs,
-            split_queue=self.split_queue,
-            aggregate_queue=self.aggregate_queue,
-            alarm_topic=self.alarms.topic,
-        )
+        self.splitter = Splitter(self, "Splitter", kit=kit)
+        self.workers = Workers(self, "Workers", kit=kit, claims_api=self.claims_api)
+        self.aggregator = Aggregator(self, "Aggregator", kit=kit)
+        self.dead_letters = DeadLetters(self, "DeadLetters", kit=kit)
+        self.sweeper = Sweeper(self, "Sweeper", kit=kit, alarm_topic=self.alarms.topic)
         self.api_users = ApiUsers(self, "ApiUsers", settings=settings)
-        self.job_api = JobApi(
-            self,
-            "JobApi",
-            settings=settings,
-            code=code,
-            key=key,
-            table=self.jobs,
-            ingest=self.ingest,
-            rows_queue=self.rows_queue,
-            aggregate_queue=self.aggregate_queue,
-            users=self.api_users,
-        )
+        self.job_api = JobApi(self, "JobApi", kit=kit, users=self.api_users)
         self.sftp = SftpServer(self, "Sftp", settings=settings, key=key, ingest=self.ingest) if settings.sftp else None
         self.functions = (
             self.splitter.handler,

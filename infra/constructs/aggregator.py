@@ -4,15 +4,10 @@ For a cancelled job it reads the input again, so every row still gets its line."
 
 from __future__ import annotations
 
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.constructs.encryption_key import EncryptionKey
-from infra.constructs.ingest_bucket import IngestBucket
-from infra.constructs.job_table import JobTable
-from infra.constructs.pipeline_function import PipelineFunction
-from infra.constructs.queues import MonitoredQueue
-from infra.settings import INBOX_PREFIX, RESULTS_PREFIX, Settings
+from infra.constructs.stage_kit import StageKit
+from infra.settings import INBOX_PREFIX, RESULTS_PREFIX
 
 TABLE_ACTIONS = (
     "dynamodb:GetItem",
@@ -22,31 +17,12 @@ TABLE_ACTIONS = (
 
 
 class Aggregator(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        settings: Settings,
-        code: lambda_.Code,
-        key: EncryptionKey,
-        ingest: IngestBucket,
-        table: JobTable,
-        aggregate_queue: MonitoredQueue,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, kit: StageKit) -> None:
         super().__init__(scope, construct_id)
-        self.handler = PipelineFunction(
-            self,
-            "Handler",
-            settings=settings,
-            function=settings.aggregator,
-            code=code,
-            key=key,
-            environment={"TABLE_NAME": table.table.table_name},
-        )
-        self.event_source = self.handler.consume(aggregate_queue)
+        self.handler = kit.function(self, kit.settings.aggregator, kit.table_environment())
+        self.event_source = self.handler.consume(kit.aggregate_queue)
         self.handler.allow(
-            table.access_statement(*TABLE_ACTIONS),
-            ingest.write_statement(RESULTS_PREFIX),
-            ingest.read_statement(INBOX_PREFIX),  # a cancelled job's rows not looked up are listed from the input
+            kit.table.access_statement(*TABLE_ACTIONS),
+            kit.ingest.write_statement(RESULTS_PREFIX),
+            kit.ingest.read_statement(INBOX_PREFIX),  # a cancelled job's rows not looked up are listed from the input
         )

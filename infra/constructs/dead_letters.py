@@ -8,15 +8,10 @@ which the alarm watches (see `queues.py`).
 
 from __future__ import annotations
 
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.constructs.encryption_key import EncryptionKey
-from infra.constructs.job_table import JobTable
-from infra.constructs.pipeline_function import PipelineFunction
-from infra.constructs.queues import MonitoredQueue
 from infra.constructs.signals import signals_environment
-from infra.settings import Settings
+from infra.constructs.stage_kit import StageKit
 
 # dynamodb:TransactWriteItems is no IAM action: a transaction is authorized on
 # the actions inside it (here a conditional Put and a conditional Update).
@@ -30,35 +25,13 @@ TABLE_ACTIONS = (
 
 
 class DeadLetters(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        settings: Settings,
-        code: lambda_.Code,
-        key: EncryptionKey,
-        table: JobTable,
-        rows_queue: MonitoredQueue,
-        split_queue: MonitoredQueue,
-        aggregate_queue: MonitoredQueue,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, kit: StageKit) -> None:
         super().__init__(scope, construct_id)
-        self.handler = PipelineFunction(
-            self,
-            "Handler",
-            settings=settings,
-            function=settings.dead_letters,
-            code=code,
-            key=key,
-            # SignalsEnv requires SPLIT_QUEUE_URL, but this function never sends there:
-            # it only asks for the summary when the last rows of a job are in.
-            environment=signals_environment(
-                settings, table=table, split_queue=split_queue, aggregate_queue=aggregate_queue
-            ),
-        )
-        self.event_source = self.handler.consume(rows_queue.dead_letter_source)
+        # SignalsEnv requires SPLIT_QUEUE_URL, but this function never sends there:
+        # it only asks for the summary when the last rows of a job are in.
+        self.handler = kit.function(self, kit.settings.dead_letters, signals_environment(kit))
+        self.event_source = self.handler.consume(kit.rows_queue.dead_letter_source)
         self.handler.allow(
-            table.access_statement(*TABLE_ACTIONS),
-            aggregate_queue.send_statement(),
+            kit.table.access_statement(*TABLE_ACTIONS),
+            kit.aggregate_queue.send_statement(),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.settings import Settings
@@ -75,3 +76,18 @@ class EncryptionKey(Construct):
 
 def log_group_prefix(settings: Settings) -> str:
     return f"/{settings.name_prefix}/"
+
+
+def encrypted_log_group(
+    scope: Construct, construct_id: str, *, name: str, settings: Settings, key: EncryptionKey
+) -> logs.LogGroup:
+    """A log group of the stack: encrypted with its key, kept for the retention of the
+    settings, and kept when the stack goes (logs are records)."""
+    return logs.LogGroup(
+        scope,
+        construct_id,
+        log_group_name=name,
+        retention=settings.log_retention,
+        encryption_key=key.key,
+        removal_policy=RemovalPolicy.RETAIN,
+    )

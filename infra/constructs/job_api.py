@@ -37,27 +37,21 @@ from __future__ import annotations
 import json
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.constructs.api_users import ApiUsers
-from infra.constructs.encryption_key import EncryptionKey
-from infra.constructs.ingest_bucket import IngestBucket
-from infra.constructs.job_table import JobTable
-from infra.constructs.pipeline_function import PipelineFunction
-from infra.constructs.queues import MonitoredQueue
+from infra.constructs.encryption_key import encrypted_log_group
+from infra.constructs.stage_kit import StageKit
 from infra.settings import (
     API_INTEGRATION_TIMEOUT_S,
     INBOX_PREFIX,
     JOB_API_ROUTES,
     RESULTS_PREFIX,
     TENANT_JOBS_INDEX,
-    Settings,
 )
 
 TABLE_ACTIONS = (
@@ -90,27 +84,17 @@ ACCESS_LOG_FORMAT = {
 }
 
 
-def job_api_environment(
-    settings: Settings,
-    *,
-    table: JobTable,
-    rows_queue: MonitoredQueue,
-    aggregate_queue: MonitoredQueue,
-    ingest: IngestBucket,
-    key: EncryptionKey,
-) -> dict[str, str]:
+def job_api_environment(kit: StageKit) -> dict[str, str]:
     """Exactly the variables of claimbatch.handlers.env_vars.JobApiEnv."""
+    settings = kit.settings
     return {
-        "TABLE_NAME": table.table.table_name,
-        "ROWS_QUEUE_URL": rows_queue.queue.queue_url,
-        "AGGREGATE_QUEUE_URL": aggregate_queue.queue.queue_url,
+        **kit.table_environment(),
+        **kit.queue_environment("rows", "aggregate"),
         # A retry reads the input again with the splitter's limits and chunk size.
-        "MAX_ROWS_PER_FILE": str(settings.max_rows_per_file),
-        "MAX_BYTES_PER_FILE": str(settings.max_bytes_per_file),
-        "ROWS_PER_MESSAGE": str(settings.rows_per_message),
-        "INGEST_BUCKET": ingest.bucket.bucket_name,
+        **kit.file_environment(),
+        "INGEST_BUCKET": kit.ingest.bucket.bucket_name,
         # The upload form requires SSE-KMS with this key (the bucket's own).
-        "KMS_KEY_ID": key.key.key_arn,
+        "KMS_KEY_ID": kit.key.key.key_arn,
         "MAX_UPLOAD_BYTES": str(settings.max_upload_bytes),
         "UPLOAD_URL_EXPIRES_S": str(settings.upload_url_expires_s),
         "DOWNLOAD_URL_EXPIRES_S": str(settings.download_url_expires_s),
@@ -118,54 +102,22 @@ def job_api_environment(
 
 
 class JobApi(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        settings: Settings,
-        code: lambda_.Code,
-        key: EncryptionKey,
-        table: JobTable,
-        ingest: IngestBucket,
-        rows_queue: MonitoredQueue,
-        aggregate_queue: MonitoredQueue,
-        users: ApiUsers,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, kit: StageKit, users: ApiUsers) -> None:
         super().__init__(scope, construct_id)
-        self.handler = PipelineFunction(
-            self,
-            "Handler",
-            settings=settings,
-            function=settings.job_api,
-            code=code,
-            key=key,
-            environment=job_api_environment(
-                settings,
-                table=table,
-                rows_queue=rows_queue,
-                aggregate_queue=aggregate_queue,
-                ingest=ingest,
-                key=key,
-            ),
-        )
+        settings, key = kit.settings, kit.key
+        self.handler = kit.function(self, settings.job_api, job_api_environment(kit))
         self.handler.allow(
-            table.access_statement(*TABLE_ACTIONS),
-            table.query_index_statement(TENANT_JOBS_INDEX),
-            ingest.upload_statement(INBOX_PREFIX),  # presigned POST forms
-            ingest.read_statement(INBOX_PREFIX),  # a retry reads the input again
-            ingest.download_statement(RESULTS_PREFIX),  # the errors route; presigned downloads
-            rows_queue.send_statement(),  # a retry's chunks
-            aggregate_queue.send_statement(),  # a cancelled job's results file
+            kit.table.access_statement(*TABLE_ACTIONS),
+            kit.table.query_index_statement(TENANT_JOBS_INDEX),
+            kit.ingest.upload_statement(INBOX_PREFIX),  # presigned POST forms
+            kit.ingest.read_statement(INBOX_PREFIX),  # a retry reads the input again
+            kit.ingest.download_statement(RESULTS_PREFIX),  # the errors route; presigned downloads
+            kit.rows_queue.send_statement(),  # a retry's chunks
+            kit.aggregate_queue.send_statement(),  # a cancelled job's results file
         )
 
-        self.access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            log_group_name=settings.access_log_group_name,
-            retention=settings.log_retention,
-            encryption_key=key.key,
-            removal_policy=RemovalPolicy.RETAIN,
+        self.access_logs = encrypted_log_group(
+            self, "AccessLogs", name=settings.access_log_group_name, settings=settings, key=key
         )
         self.api = apigwv2.HttpApi(
             self,

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.constructs.encryption_key import EncryptionKey, log_group_prefix
+from infra.constructs.encryption_key import EncryptionKey, encrypted_log_group, log_group_prefix
 from infra.constructs.queues import MonitoredQueue, QueueSource
 from infra.settings import RUNTIME, SERVICE_NAME, FunctionSettings, Settings
 
@@ -61,13 +59,8 @@ class PipelineFunction(Construct):
         self.settings = function
         self.event_sources: list[lambda_.EventSourceMapping] = []
         self.schedule: events.Rule | None = None
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"{log_group_prefix(settings)}lambda/{function.name.lower()}",
-            retention=settings.log_retention,
-            encryption_key=key.key,
-            removal_policy=RemovalPolicy.RETAIN,
+        self.log_group = encrypted_log_group(
+            self, "Logs", name=f"{log_group_prefix(settings)}lambda/{function.name.lower()}", settings=settings, key=key
         )
         self.policy = iam.ManagedPolicy(
             self,

@@ -23,13 +23,12 @@ a logging role only serves workflows, which this server has none of).
 
 from __future__ import annotations
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_transfer as transfer
 from constructs import Construct
 
-from infra.constructs.encryption_key import USE_ACTIONS, EncryptionKey
+from infra.constructs.encryption_key import USE_ACTIONS, EncryptionKey, encrypted_log_group
 from infra.constructs.ingest_bucket import IngestBucket
 from infra.settings import INBOX_PREFIX, RESULTS_PREFIX, Settings
 from infra.sftp_users import SftpUser
@@ -52,14 +51,7 @@ class SftpServer(Construct):
         ingest: IngestBucket,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=settings.sftp_log_group_name,
-            retention=settings.log_retention,
-            encryption_key=key.key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.log_group = encrypted_log_group(self, "Logs", name=settings.sftp_log_group_name, settings=settings, key=key)
         self.server = transfer.CfnServer(
             self,
             "Server",

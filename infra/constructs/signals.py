@@ -7,18 +7,13 @@ in its own construct (`dead_letters.py`, `sweeper.py`).
 
 from __future__ import annotations
 
-from infra.constructs.job_table import JobTable
-from infra.constructs.queues import MonitoredQueue
-from infra.settings import Settings
+from infra.constructs.stage_kit import StageKit
 
 
-def signals_environment(
-    settings: Settings, *, table: JobTable, split_queue: MonitoredQueue, aggregate_queue: MonitoredQueue
-) -> dict[str, str]:
+def signals_environment(kit: StageKit) -> dict[str, str]:
     return {
-        "TABLE_NAME": table.table.table_name,
-        "SPLIT_QUEUE_URL": split_queue.queue.queue_url,
-        "AGGREGATE_QUEUE_URL": aggregate_queue.queue.queue_url,
-        "STALL_AFTER_S": str(settings.stall_after_s),
-        "MAX_REDRIVES": str(settings.max_redrives),
+        **kit.table_environment(),
+        **kit.queue_environment("split", "aggregate"),
+        "STALL_AFTER_S": str(kit.settings.stall_after_s),
+        "MAX_REDRIVES": str(kit.settings.max_redrives),
     }

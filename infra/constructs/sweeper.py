@@ -14,16 +14,12 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from infra.constructs.encryption_key import EncryptionKey
-from infra.constructs.job_table import JobTable
-from infra.constructs.pipeline_function import PipelineFunction
-from infra.constructs.queues import MonitoredQueue
 from infra.constructs.signals import signals_environment
-from infra.settings import ACTIVE_JOBS_INDEX, Settings
+from infra.constructs.stage_kit import StageKit
+from infra.settings import ACTIVE_JOBS_INDEX
 
 TABLE_ACTIONS = (
     "dynamodb:GetItem",  # each active job, read consistently
@@ -37,37 +33,15 @@ FAILING_WINDOW = Duration.minutes(15)
 
 
 class Sweeper(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        settings: Settings,
-        code: lambda_.Code,
-        key: EncryptionKey,
-        table: JobTable,
-        split_queue: MonitoredQueue,
-        aggregate_queue: MonitoredQueue,
-        alarm_topic: sns.ITopic,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, kit: StageKit, alarm_topic: sns.ITopic) -> None:
         super().__init__(scope, construct_id)
-        self.handler = PipelineFunction(
-            self,
-            "Handler",
-            settings=settings,
-            function=settings.sweeper,
-            code=code,
-            key=key,
-            environment=signals_environment(
-                settings, table=table, split_queue=split_queue, aggregate_queue=aggregate_queue
-            ),
-        )
+        self.handler = kit.function(self, kit.settings.sweeper, signals_environment(kit))
         self.schedule = self.handler.run_on_schedule()
         self.handler.allow(
-            table.query_index_statement(ACTIVE_JOBS_INDEX),
-            table.access_statement(*TABLE_ACTIONS),
-            split_queue.send_statement(),  # split a stalled job again
-            aggregate_queue.send_statement(),  # ask again for a summary, or force one
+            kit.table.query_index_statement(ACTIVE_JOBS_INDEX),
+            kit.table.access_statement(*TABLE_ACTIONS),
+            kit.split_queue.send_statement(),  # split a stalled job again
+            kit.aggregate_queue.send_statement(),  # ask again for a summary, or force one
         )
         self.alarm = cloudwatch.Alarm(
             self,

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.constructs.encryption_key import EncryptionKey
-from infra.constructs.job_table import JobTable
-from infra.constructs.pipeline_function import PipelineFunction
-from infra.constructs.queues import MonitoredQueue
+from infra.constructs.stage_kit import StageKit
 from infra.parameters import ClaimsApiParameters
-from infra.settings import Settings
 
 TABLE_ACTIONS = (
     "dynamodb:GetItem",
@@ -24,31 +19,17 @@ TABLE_ACTIONS = (
 
 class Workers(Construct):
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        settings: Settings,
-        code: lambda_.Code,
-        key: EncryptionKey,
-        table: JobTable,
-        rows_queue: MonitoredQueue,
-        aggregate_queue: MonitoredQueue,
-        claims_api: ClaimsApiParameters,
+        self, scope: Construct, construct_id: str, *, kit: StageKit, claims_api: ClaimsApiParameters
     ) -> None:
         super().__init__(scope, construct_id)
-        self.handler = PipelineFunction(
+        settings = kit.settings
+        self.handler = kit.function(
             self,
-            "Handler",
-            settings=settings,
-            function=settings.worker,
-            code=code,
-            key=key,
-            environment={
-                "TABLE_NAME": table.table.table_name,
-                # Deferred chunks go back to the rows queue with a growing delay.
-                "ROWS_QUEUE_URL": rows_queue.queue.queue_url,
-                "AGGREGATE_QUEUE_URL": aggregate_queue.queue.queue_url,
+            settings.worker,
+            kit.table_environment(),
+            # Deferred chunks go back to the rows queue with a growing delay.
+            kit.queue_environment("rows", "aggregate"),
+            {
                 "CLAIMS_API_BASE_URL": claims_api.base_url.value_as_string,
                 # The ARN only: the credentials are read from Secrets Manager at run time.
                 "CLAIMS_API_SECRET_ARN": claims_api.credentials_arn.value_as_string,
@@ -63,10 +44,10 @@ class Workers(Construct):
         # MaximumConcurrency comes from the API's request budget (Settings.worker_max_concurrency),
         # and each worker paces its lookups to its share of it (API_RPS_PER_WORKER).
         # Consuming includes sqs:ChangeMessageVisibility, with which chunks are deferred.
-        self.event_source = self.handler.consume(rows_queue)
+        self.event_source = self.handler.consume(kit.rows_queue)
         self.handler.allow(
-            table.access_statement(*TABLE_ACTIONS),
-            aggregate_queue.send_statement(),
+            kit.table.access_statement(*TABLE_ACTIONS),
+            kit.aggregate_queue.send_statement(),
             iam.PolicyStatement(
                 sid="ReadClaimsApiCredentials",
                 actions=["secretsmanager:GetSecretValue"],
