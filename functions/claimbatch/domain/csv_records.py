@@ -11,10 +11,16 @@ as they are, non-strict):
 - a block in which every line is one whole record is read by csv from the list
   of its lines;
 - any other block (a quoted value over several lines, a line over budget) is
-  followed line by line by `_LineFeed`, which knows where records end and bounds
-  the memory one record may take: a record longer than its budget — a huge value,
-  or a quote never closed that would swallow the rest of the file — is skipped
-  to its end and reported as a `BrokenRecord`, and reading goes on.
+  followed line by line by `LineFeed` (csv_line_feed.py), which knows where records end and bounds
+  the memory one record may take: a record longer than its budget (a huge value)
+  is skipped to its end and reported as a `BrokenRecord`, and reading goes on.
+
+A quote that is never closed must not swallow the rows after it. When a quoted
+value over lines (still open at the end of the file, over the record's budget,
+or closed by a quote with text right after it) runs over lines that look like records of the header's width
+(most of them have its number of delimiters), the quote is taken as a stray: the line where it opened is a `BrokenRecord` and the lines
+after it are read again as records of their own. A `BrokenRecord` carries the
+fields read before the break, so the row's claim number can still be reported.
 
 The delimiter is the one under which the header line reads best.
 """
@@ -22,14 +28,12 @@ The delimiter is the one under which the header line reads best.
 from __future__ import annotations
 
 import csv
-import io
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from enum import Enum, auto
 from itertools import chain, islice, repeat
 
+from claimbatch.domain.csv_line_feed import LineFeed, RecordTooLong
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.text_decoding import EMPTY_MESSAGE
 
@@ -42,11 +46,16 @@ FOLLOWED_BATCH_RECORDS = 32  # records per batch when lines are followed one by 
 _csv_limit_lock = threading.Lock()
 
 
+QUOTE_NEVER_CLOSED = "row opens a quote that is never closed; the lines after it are read as rows of their own"
+
+
 @dataclass(frozen=True, slots=True)
 class BrokenRecord:
-    """A record that could not be read as fields; `error` says why, for the results file."""
+    """A record that could not be read as fields; `error` says why, for the results file.
+    `leading`: the fields read whole before the break (the start of the record)."""
 
     error: str
+    leading: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,189 +73,6 @@ class RecordGrid:
 
 
 Batch = list[list[str]] | RecordGrid | BrokenRecord
-
-
-class _RecordTooLong(Exception):
-    """Raised by the feed, through csv.reader, for a record over its budget
-    (already skipped to its end by then)."""
-
-
-def _record_end_patterns(delimiter: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Two patterns that fully match a line on which csv.reader ends a record:
-    one for a line that starts a record, one for a line that continues a quoted
-    field. Same rules as csv (doubled quotes; after a closing quote, or in an
-    unquoted field, a quote is a plain character)."""
-    d = re.escape(delimiter)
-    closed_tail = rf'"(?!")[^{d}\r\n]*+'
-    field = rf'(?:"(?:[^"]++|"")*+{closed_tail}|[^"{d}\r\n][^{d}\r\n]*+|)'
-    rest = rf"(?:{d}{field})*+(?:\r\n|\r|\n)?"
-    return re.compile(field + rest), re.compile(rf'(?:[^"]++|"")*+{closed_tail}{rest}')
-
-
-class _State(Enum):
-    BOUNDARY = auto()  # start of a field, or just after a closing quote
-    UNQUOTED = auto()
-    QUOTED = auto()
-
-
-class _RecordEndScanner:
-    """Where a record ends, as csv.reader reads it, over text in pieces of any size
-    (used to skip a broken record, whose lines may be pieces of an over-long line)."""
-
-    def __init__(self, delimiter: str) -> None:
-        self._delimiter = delimiter
-        self._stop = re.compile("[" + re.escape(delimiter) + "\r\n]")
-        self._state = _State.BOUNDARY
-
-    def ends_in(self, text: str) -> bool:
-        state, i, length = self._state, 0, len(text)
-        while i < length:
-            if state is _State.QUOTED:
-                found = text.find('"', i)
-                if found < 0:
-                    break
-                state, i = _State.BOUNDARY, found + 1
-            elif state is _State.BOUNDARY:
-                char = text[i]
-                if char == '"':
-                    state, i = _State.QUOTED, i + 1
-                elif char == self._delimiter:
-                    i += 1
-                elif char in "\r\n":
-                    return True
-                else:
-                    state = _State.UNQUOTED
-            else:
-                stop = self._stop.search(text, i)
-                if stop is None:
-                    break
-                if stop.group() != self._delimiter:
-                    return True
-                state, i = _State.BOUNDARY, stop.end()
-        self._state = state
-        return False
-
-
-class _LineFeed:
-    """Physical lines of the text, terminators kept, a block at a time
-    (`next_block`), or one at a time through `__next__` for csv.reader when a
-    stretch of lines must be followed: `__next__` follows quoted fields across
-    lines, enforces `budget` (characters per record and per line), and stops at
-    the end of the stretch unless a record is still open.
-    """
-
-    def __init__(self, blocks: Iterable[str], budget: int) -> None:
-        self._blocks = iter(blocks)
-        self._lines: Iterator[str] = iter(())  # lines of the stretch being followed
-        self._carry: list[str] = []
-        self._carry_chars = 0
-        self.budget = budget
-        self.delimiter = ","
-        self.starts_complete, self._continues_complete = _record_end_patterns(",")
-        self._open = False  # the last line handed out ended inside a quoted field
-        self._record: list[str] = []  # lines so far of an open (multi-line) record
-        self._record_chars = 0
-
-    def set_delimiter(self, delimiter: str) -> None:
-        self.delimiter = delimiter
-        self.starts_complete, self._continues_complete = _record_end_patterns(delimiter)
-
-    def follow(self, lines: Iterable[str]) -> None:
-        """Make `lines` the stretch `__next__` hands out (before what is left of the current one)."""
-        self._lines = chain(lines, self._lines)
-
-    def take_stretch(self) -> list[str]:
-        """What is left of the current stretch, no longer followed."""
-        lines, self._lines = list(self._lines), iter(())
-        return lines
-
-    def __iter__(self) -> _LineFeed:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines, None)
-        if line is None:
-            lines = self.next_block() if self._open else None
-            if lines is None:
-                raise StopIteration
-            self._lines = iter(lines)
-            line = next(self._lines)
-        if len(line) > self.budget:
-            self._skip_record([*self._record, line])
-            raise _RecordTooLong
-        if self._open or '"' in line:
-            self._follow(line)
-        return line
-
-    def _follow(self, line: str) -> None:
-        if not self._open:
-            if self.starts_complete.fullmatch(line):
-                return
-            self._open, self._record, self._record_chars = True, [line], len(line)
-            return
-        self._record.append(line)
-        self._record_chars += len(line)
-        if self._continues_complete.fullmatch(line):
-            over = self._record_chars > self.budget
-            self._close_record()
-            if over:
-                raise _RecordTooLong
-        elif self._record_chars > self.budget:
-            self._skip_record(self._record)
-            raise _RecordTooLong
-
-    def _close_record(self) -> None:
-        self._open, self._record, self._record_chars = False, [], 0
-
-    def _skip_record(self, texts: list[str]) -> None:
-        scanner = _RecordEndScanner(self.delimiter)
-        ended = any(scanner.ends_in(text) for text in texts)
-        while not ended and (line := self.raw_line()) is not None:
-            ended = scanner.ends_in(line)
-        self._close_record()
-
-    def abandon_record(self) -> None:
-        """After csv gave up on a record midway: skip what is left of it."""
-        if self._open:
-            self._skip_record(self._record)
-
-    def raw_line(self) -> str | None:
-        """The next line (or piece of an over-long line) outside any record; None at the end."""
-        line = next(self._lines, None)
-        while line is None:
-            lines = self.next_block()
-            if lines is None:
-                return None
-            self._lines = iter(lines)
-            line = next(self._lines, None)
-        return line
-
-    def next_block(self) -> list[str] | None:
-        """The lines of the next block(s) of text, or None at the end. A line with
-        no end in sight once over the budget comes alone, as a piece."""
-        for block in self._blocks:
-            if "\n" not in block and "\r" not in block:
-                self._carry.append(block)
-                self._carry_chars += len(block)
-                if self._carry_chars > self.budget:
-                    return [self._take_carry()]
-                continue
-            if self._carry:
-                block = self._take_carry() + block
-            lines = io.StringIO(block, newline="").readlines()
-            if not lines[-1].endswith("\n"):  # unfinished, or a CR that an LF may follow
-                last = lines.pop()
-                self._carry, self._carry_chars = [last], len(last)
-            if lines:
-                return lines
-        if self._carry:
-            return [self._take_carry()]
-        return None
-
-    def _take_carry(self) -> str:
-        text = "".join(self._carry)
-        self._carry, self._carry_chars = [], 0
-        return text
 
 
 def _ensure_csv_field_limit(chars: int) -> None:
@@ -274,7 +100,7 @@ class DelimitedText:
     """
 
     def __init__(self, blocks: Iterable[str], *, score_header: Callable[[Sequence[str]], int]) -> None:
-        self._feed = feed = _LineFeed(blocks, HEADER_BUDGET)
+        self._feed = feed = LineFeed(blocks, HEADER_BUDGET)
         first = self._first_nonblank_line()
         self.delimiter = delimiter = detect_delimiter(first, score_header)
         feed.set_delimiter(delimiter)
@@ -282,7 +108,8 @@ class DelimitedText:
         self._dialect = {"delimiter": delimiter, "quotechar": '"', "doublequote": True, "strict": False}
         try:
             self.header: list[str] = next(csv.reader(feed, **self._dialect))  # type: ignore[arg-type]
-        except _RecordTooLong:
+            feed.width = len(self.header)
+        except RecordTooLong:
             raise InputFileError(f"header line is longer than {HEADER_BUDGET:,} characters") from None
         except csv.Error as error:
             raise InputFileError(f"header line is not valid CSV ({error})") from None
@@ -364,10 +191,13 @@ class DelimitedText:
             broken: BrokenRecord | None = None
             try:
                 batch.extend(islice(reader, FOLLOWED_BATCH_RECORDS))  # keeps the records read before an exception
-            except _RecordTooLong:
-                broken = BrokenRecord(
-                    f"row is longer than {budget:,} characters (a huge value, or a quote that is never closed)"
+            except RecordTooLong as error:
+                message = (
+                    QUOTE_NEVER_CLOSED
+                    if error.quote_never_closed
+                    else f"row is longer than {budget:,} characters (a huge value, or a quote that is never closed)"
                 )
+                broken = BrokenRecord(message, error.leading)
             except csv.Error as error:
                 feed.abandon_record()
                 broken = BrokenRecord(f"row is not valid CSV ({error})")
@@ -391,4 +221,13 @@ class DelimitedText:
         return [record for record in records if len(record) > 1 or (record and record[0].strip())]
 
 
-__all__ = ["DELIMITERS", "HEADER_BUDGET", "Batch", "BrokenRecord", "DelimitedText", "RecordGrid", "detect_delimiter"]
+__all__ = [
+    "DELIMITERS",
+    "HEADER_BUDGET",
+    "QUOTE_NEVER_CLOSED",
+    "Batch",
+    "BrokenRecord",
+    "DelimitedText",
+    "RecordGrid",
+    "detect_delimiter",
+]

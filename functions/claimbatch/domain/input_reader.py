@@ -133,7 +133,7 @@ class _RowChecker:
                 if row > max_rows:
                     raise _too_many_rows(max_rows)
                 if row > start_after_row:
-                    yield [InvalidRow(row, "", batch.error)]
+                    yield [InvalidRow(row, self._claim_before_break(batch), batch.error)]
                 continue
             batch_first = row + 1
             row += len(batch)
@@ -142,6 +142,14 @@ class _RowChecker:
                 yield self._check_batch(batch, first - batch_first, first, last)
             if row > max_rows:
                 raise _too_many_rows(max_rows)
+
+    def _claim_before_break(self, broken: BrokenRecord) -> str:
+        """The claim number of a record that could not be read whole, when it came before the break."""
+        position = self._columns.claim_number
+        if position >= len(broken.leading):
+            return ""
+        claim = broken.leading[position].strip()
+        return claim if len(claim) <= self._limits.max_field_chars else ""
 
     def _check_batch(self, batch: list[list[str]] | RecordGrid, skip: int, first: int, last: int) -> list[ParsedRow]:
         """Rows first..last, which are the records of `batch` from index `skip` on."""

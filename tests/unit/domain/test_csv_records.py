@@ -6,13 +6,12 @@ import csv
 import itertools
 
 import pytest
+from claimbatch.domain.csv_line_feed import _record_end_patterns, _RecordEndScanner
 from claimbatch.domain.csv_records import (
     Batch,
     BrokenRecord,
     DelimitedText,
     RecordGrid,
-    _record_end_patterns,
-    _RecordEndScanner,
     detect_delimiter,
 )
 from claimbatch.domain.header_aliases import count_known_columns

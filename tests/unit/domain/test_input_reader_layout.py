@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import csv
 import io
 import itertools
@@ -214,34 +216,66 @@ def test_a_huge_quoted_value_over_many_lines_is_one_row_error(size: int) -> None
     assert rows[1].error.startswith(("notes is longer than 10,000 characters", "row is longer than"))  # type: ignore[union-attr]
 
 
-def test_a_huge_unquoted_line_is_one_row_error() -> None:
+def test_a_huge_unquoted_line_is_one_row_error_that_keeps_its_claim_number() -> None:
     text = f"{HEADER}\nC1,A,B,01/02/1975,1\nC2,{'A' * 3_000_000},B,01/02/1975,2\nC3,A,B,01/02/1975,3\n"
 
     rows = read(text)
 
-    assert outline(rows) == [
-        (1, "C1"),
-        (2, "ERROR row is longer than 100,017 characters (a huge value, or a quote that is never closed)"),
-        (3, "C3"),
-    ]
+    assert rows[1] == InvalidRow(
+        2, "C2", "row is longer than 100,017 characters (a huge value, or a quote that is never closed)"
+    )
+    assert outline(rows)[::2] == [(1, "C1"), (3, "C3")]
 
 
-def test_a_quote_never_closed_swallows_the_rest_as_one_row_error_without_a_crash() -> None:
+def test_a_huge_line_keeps_no_claim_number_when_its_claim_column_is_the_huge_one() -> None:
+    rows = read(f"{HEADER}\n{'9' * 3_000_000},A,B,01/02/1975,2\n")
+
+    assert [(row.row, row.claim_number) for row in rows] == [(1, "")]  # type: ignore[union-attr]
+
+
+QUOTE_NEVER_CLOSED = "ERROR row opens a quote that is never closed; the lines after it are read as rows of their own"
+
+
+def test_a_quote_never_closed_swallows_no_row() -> None:
     # Given a stray opening quote, then many more lines
     text = f'{HEADER}\nC1,A,B,01/02/1975,1\nC2,"A,B,01/02/1975,2\n' + "C3,A,B,01/02/1975,3\n" * 20_000
 
     rows = read(text)
 
-    assert outline(rows) == [
-        (1, "C1"),
-        (2, "ERROR row is longer than 100,017 characters (a huge value, or a quote that is never closed)"),
-    ]
+    # Then the line where it starts is a row error, and every later line is a row
+    assert outline(rows)[:3] == [(1, "C1"), (2, QUOTE_NEVER_CLOSED), (3, "C3")]
+    assert len(rows) == 20_002 and outline(rows)[-1] == (20_002, "C3")
+    assert rows[1].claim_number == "C2"  # type: ignore[union-attr]
 
 
-def test_a_short_unclosed_quote_at_the_end_is_one_row() -> None:
+def test_a_quote_opening_a_row_never_closed_swallows_no_row() -> None:
+    # Given the quote at the very start of the row, as a spreadsheet cut short writes it
+    text = f'{HEADER}\n"ZE59426195,CHANTAL,KISA,05/10/1975,057896633\n' + "C3,A,B,01/02/1975,3\n" * 20_000
+
+    rows = read(text)
+
+    assert outline(rows)[:2] == [(1, QUOTE_NEVER_CLOSED), (2, "C3")]
+    assert len(rows) == 20_001
+
+
+def test_a_short_unclosed_quote_at_the_end_swallows_no_row() -> None:
     rows = read(f'{HEADER}\nC1,A,B,01/02/1975,1\nC2,"A,B,01/02/1975,2\nC3,A,B,01/02/1975,3\n')
 
-    assert outline(rows) == [(1, "C1"), (2, "ERROR row has 2 values but the header has 5 columns")]
+    assert outline(rows) == [(1, "C1"), (2, QUOTE_NEVER_CLOSED), (3, "C3")]
+
+
+def test_two_quotes_never_closed_in_a_row_each_cost_one_line() -> None:
+    body = "C1,A,B,01/02/1975,1\n" * 5 + 'C2,"A,B,01/02/1975,2\n' + 'C3,"A,B,01/02/1975,3\n' + "C4,A,B,01/02/1975,4\n" * 5
+
+    rows = read(f"{HEADER}\n{body}")
+
+    assert [claim for _, claim in outline(rows)] == ["C1"] * 5 + [QUOTE_NEVER_CLOSED] * 2 + ["C4"] * 5
+
+
+def test_a_quoted_value_over_lines_that_closes_is_still_one_row() -> None:
+    rows = read(f'{HEADER},notes\nC1,A,B,01/02/1975,1,"first line\nsecond, line"\nC2,A,B,01/02/1975,2,x\n')
+
+    assert outline(rows) == [(1, "C1"), (2, "C2")]
 
 
 def test_memory_stays_flat_for_a_quote_never_closed_in_a_big_file() -> None:
@@ -253,12 +287,12 @@ def test_memory_stays_flat_for_a_quote_never_closed_in_a_big_file() -> None:
 
     tracemalloc.start()
     try:
-        rows = list(read_claim_rows(chunks(), today=TODAY))
+        kinds = Counter(type(r).__name__ for r in read_claim_rows(chunks(), today=TODAY))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
 
-    assert [type(r).__name__ for r in rows] == ["InvalidRow"]
+    assert kinds == {"InvalidRow": 1, "ValidRow": 960_000}
     assert peak < 8 * 1024 * 1024
 
 
