@@ -4,7 +4,7 @@
 - PUT /notifications: replace them; the answer shows each new webhook's secret, once;
 - POST /notifications/test: a `test` message to every channel, answered per channel.
 
-The tenant comes from the verified identity (api/identity.py) and the runtime's
+The tenant comes from the verified identity (the shared `Tenant` dependency) and the runtime's
 dependencies from the resolver's context, both through `Depends`.
 
     include_notification_routes(app, NotificationApiDeps(...))
@@ -18,10 +18,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Depends, Request
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from claimbatch.api.errors import ApiProblem, Conflict
-from claimbatch.api.identity import tenant_of_event
 from claimbatch.api.notification_deps import NotificationApiDeps
 from claimbatch.api.notification_models import (
     ChannelTestResult,
@@ -30,6 +28,7 @@ from claimbatch.api.notification_models import (
     NotificationTestView,
     WebhookView,
 )
+from claimbatch.api.request_context import Tenant, provide
 from claimbatch.domain.notification_messages import channel_test_notification
 from claimbatch.domain.notification_settings import NotificationSettings, WebhookChannel
 from claimbatch.domain.webhook_address_rules import WebhookUrlRefused
@@ -44,15 +43,10 @@ _TEST_SENDS_AT_ONCE = 8
 router = Router()
 
 
-def caller_tenant(request: Request) -> str:
-    return tenant_of_event(request.resolved_event.raw_event)
-
-
 def notification_deps(request: Request) -> NotificationApiDeps:
     return request.context[DEPS_KEY]
 
 
-Tenant = Annotated[str, Depends(caller_tenant)]
 Deps = Annotated[NotificationApiDeps, Depends(notification_deps)]
 
 
@@ -127,11 +121,6 @@ def test_notifications(tenant: Tenant, deps: Deps) -> NotificationTestView:
 
 def include_notification_routes(app: APIGatewayHttpResolver, deps: NotificationApiDeps) -> None:
     """Serve the routes above on `app`, with `deps` in every request's context."""
-
-    def provide_deps(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware):  # type: ignore[no-untyped-def]
-        resolver.append_context(**{DEPS_KEY: deps})
-        return next_middleware(resolver)
-
-    app.use(middlewares=[provide_deps])
+    provide(app, DEPS_KEY, deps)
     app.include_router(router)
 
