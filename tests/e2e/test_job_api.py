@@ -94,6 +94,7 @@ def test_create_upload_poll_download_gives_the_spec_example(api: JobApi):
         "invalid": 0,
         "failed": 0,
         "cancelled": 0,
+        "retryable": 0,
     }
     assert job["upload_id"] == created.json()["job_id"] and job["filename"] == "claims.csv"
     redirect = api.call("GET", job["results"])
@@ -154,6 +155,7 @@ def test_retry_runs_again_only_the_rows_that_failed_retryably(api: JobApi, simul
         "invalid": 1,
         "failed": 2,
         "cancelled": 0,
+        "retryable": 2,
     }
     first_lines = _csv(api.download(api.call("GET", first["results"]).headers["location"]))
     assert [line[7] for line in first_lines[1:]] == ["True", "False", "False", "False", "False"]
@@ -175,6 +177,7 @@ def test_retry_runs_again_only_the_rows_that_failed_retryably(api: JobApi, simul
         "invalid": 1,
         "failed": 0,
         "cancelled": 0,
+        "retryable": 0,
     }
     lines = _csv(api.download(api.call("GET", job["results"]).headers["location"]))
     assert [line[7] for line in lines[1:]] == ["True", "True", "False", "True", "False"]

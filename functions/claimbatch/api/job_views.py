@@ -96,7 +96,9 @@ def upload_view(upload: UploadRecord, now: datetime, grace: timedelta) -> JobVie
         upload_id=upload.upload_id,
         filename=upload.filename,
         state=ApiJobState.UPLOAD_EXPIRED if expired else ApiJobState.AWAITING_UPLOAD,
-        counts=JobCountsView(total=None, done=0, succeeded=0, not_found=0, invalid=0, failed=0, cancelled=0),
+        counts=JobCountsView(
+            total=None, done=0, succeeded=0, not_found=0, invalid=0, failed=0, cancelled=0, retryable=0
+        ),
         progress=0,
         created_at=upload.created_at,
         error="the upload form expired before a file arrived; create a new job" if expired else None,

@@ -98,6 +98,10 @@ class JobCountsView(BaseModel):
     invalid: int
     failed: int
     cancelled: int
+    retryable: int = Field(
+        description="Of the failed rows, those that failed with a transient error (claims API unavailable, "
+        "throttled, timed out): the rows POST /jobs/{job_id}/retry looks up again"
+    )
 
 
 class JobView(BaseModel):

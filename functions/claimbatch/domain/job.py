@@ -70,6 +70,9 @@ class JobCounts(BaseModel):
     invalid: int = 0
     failed: int = 0
     cancelled: int = 0
+    # Of the failed rows, those whose error was transient (API down, throttled, timed out):
+    # the rows a retry looks up again.
+    retryable: int = 0
 
     @property
     def progress_percent(self) -> int:
@@ -87,6 +90,7 @@ class OutcomeTally(BaseModel):
     invalid: int = 0
     failed: int = 0
     cancelled: int = 0
+    retryable: int = 0  # a part of `failed`, as in JobCounts
 
     @classmethod
     def of(cls, results: Iterable[ResultRow]) -> OutcomeTally:
@@ -99,6 +103,8 @@ class OutcomeTally(BaseModel):
         self.done += 1
         field = result.outcome.value
         setattr(self, field, getattr(self, field) + 1)
+        if result.outcome is RowOutcome.FAILED and result.retryable:
+            self.retryable += 1
 
     def increments(self) -> dict[str, int]:
         return {name: value for name, value in self.model_dump().items() if value}

@@ -127,6 +127,7 @@ def test_a_retry_reopens_once_and_uncounts_a_counted_chunk_once(store):
     results = _results(RowOutcome.SUCCEEDED, RowOutcome.FAILED, RowOutcome.NOT_FOUND)
     store.put_results(job.job_id, results)
     assert store.count_chunk(job.job_id, "0", OutcomeTally.of(results))
+    assert store.get_job(job.job_id).counts.retryable == 1  # the failed row, transient: a retry runs it again
     assert store.transition(job.job_id, [JobState.PROCESSING], JobState.COMPLETED, at=T0)
 
     assert store.uncount_chunk(job.job_id, "0", OutcomeTally.of(results)) is False  # not reopened: untouched
@@ -188,5 +189,6 @@ def test_an_older_sqlite_database_gets_the_new_columns(tmp_path):
     store = SqliteJobStore(path)
 
     assert [job.job_id for job in store.list_tenant_jobs("acme").jobs] == ["0123456789abcdef01234567"]
+    assert store.get_job("0123456789abcdef01234567").counts.retryable == 0
     assert store.find_job_by_source("acme", "inbox/acme/a.csv", T0) is not None
     store.close()

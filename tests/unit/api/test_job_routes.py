@@ -99,7 +99,7 @@ def test_another_tenants_job_or_upload_is_404_like_a_missing_one(api):
 
 def test_the_job_view_shows_counts_progress_and_links(api):
     job = api.add_job("inbox/acme/x/c.csv", JobState.PROCESSING)
-    api.store.count_chunk(job.job_id, "0", OutcomeTally(done=3, succeeded=2, failed=1))
+    api.store.count_chunk(job.job_id, "0", OutcomeTally(done=3, succeeded=2, failed=1, retryable=1))
     with api.store._transaction() as db:  # noqa: SLF001 - a total, as the splitter records it
         db.execute("UPDATE jobs SET total = 4 WHERE job_id = ?", (job.job_id,))
 
@@ -113,6 +113,7 @@ def test_the_job_view_shows_counts_progress_and_links(api):
         "invalid": 0,
         "failed": 1,
         "cancelled": 0,
+        "retryable": 1,
     }
     assert (view["progress"], view["filename"], view["upload_id"], view["results"]) == (75, "c.csv", None, None)
 

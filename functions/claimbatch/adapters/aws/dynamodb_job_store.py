@@ -35,7 +35,7 @@ from claimbatch.ports.uploads import UploadRecord
 
 ROWS_PER_SHARD = 1_000
 BATCH_WRITE_LIMIT = 25
-COUNTER_FIELDS = ("done", "succeeded", "not_found", "invalid", "failed", "cancelled")
+COUNTER_FIELDS = ("done", "succeeded", "not_found", "invalid", "failed", "cancelled", "retryable")
 ACCEPTING_ROWS = (JobState.SPLITTING, JobState.PROCESSING)
 ACTIVE_INDEX = "active-jobs"
 TENANT_INDEX = "tenant-jobs"

@@ -11,7 +11,7 @@ from claimbatch.observability import metrics
 class PowertoolsPipelineMetrics:
     def rows_finished(self, tally: OutcomeTally) -> None:
         for outcome, count in tally.increments().items():
-            if outcome != "done":
+            if outcome not in ("done", "retryable"):  # retryable rows are a part of Rows_failed
                 metrics.add_metric(name=f"Rows_{outcome}", unit=MetricUnit.Count, value=count)
 
     def rows_deferred(self, count: int) -> None:

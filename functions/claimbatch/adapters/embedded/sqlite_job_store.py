@@ -20,7 +20,7 @@ from claimbatch.domain.result_row import ResultRow
 from claimbatch.ports.job_store import JobPage
 from claimbatch.ports.uploads import UploadRecord
 
-COUNTER_FIELDS = ("done", "succeeded", "not_found", "invalid", "failed", "cancelled")
+COUNTER_FIELDS = ("done", "succeeded", "not_found", "invalid", "failed", "cancelled", "retryable")
 RESULT_FIELDS = tuple(ResultRow.__dataclass_fields__)
 ACCEPTING_ROWS = (JobState.SPLITTING.value, JobState.PROCESSING.value)
 
@@ -67,6 +67,7 @@ ADDED_JOB_COLUMNS = {
     "tenant": "TEXT NOT NULL DEFAULT 'default'",
     "source_key": "TEXT NOT NULL DEFAULT ''",
     "retries": "INTEGER NOT NULL DEFAULT 0",
+    "retryable": "INTEGER NOT NULL DEFAULT 0",
 }
 INDEXES = "CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs (tenant, created_at, job_id);"
 

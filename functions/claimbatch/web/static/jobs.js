@@ -25,7 +25,7 @@ let nextRowId = 0;
 const keyOf = (view) => view.upload_id || view.job_id;
 const stem = (filename) => filename.replace(/\.csv$/i, "");
 const unsuccessful = (counts) => counts.done - counts.succeeded;
-const retryableRows = (view) => (view.counts.retryable ?? view.counts.failed);
+const retryableRows = (view) => view.counts.retryable;
 
 function progressText(view) {
   const { total, done } = view.counts;
