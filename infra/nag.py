@@ -176,6 +176,14 @@ DLQ_HAS_NO_DLQ = (
     "would only move the same messages one hop further."
 )
 
+# -- The web page -------------------------------------------------------------------------------
+
+WEB_PAGE_IS_PUBLIC = (
+    "The web page (GET /) and its scripts and style sheet (GET /web/{name}) must load before anyone has signed "
+    "in: they are the sign-in. They hold no data (fixed files and the sign-in settings); every data route of "
+    "the API keeps the Cognito JWT authorizer, and the stage's throttling applies to these routes too."
+)
+
 
 def rule_packs(app: App | None = None) -> list[NagPack]:
     """The packs; given the app, acknowledgements are also written into the template."""
@@ -223,6 +231,8 @@ def acknowledge_accepted_findings(stack: ClaimbatchStack) -> None:
                     _iam5_resource(stack, stack.ingest.objects_arn(f"{RESULTS_PREFIX}{tenant}/")), SFTP_RESULTS_OBJECTS
                 ),
             )
+    for route in stack.job_api.page_routes:
+        _accept(route.node.default_child, Accepted("AwsSolutions-APIG4", WEB_PAGE_IS_PUBLIC))
     for bucket in (stack.ingest.bucket, stack.ingest.access_logs):
         _accept(bucket.node.default_child, Accepted("HIPAA.Security-S3BucketReplicationEnabled", NO_REPLICATION))
     _accept(

@@ -81,6 +81,11 @@ JOB_API_ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
 )
+# The web page (claimbatch.web.page): public, as the page holds no data and signs in itself.
+WEB_PAGE_ROUTES: tuple[tuple[str, str], ...] = (
+    ("GET", "/"),
+    ("GET", "/web/{name}"),
+)
 # The claim the job API reads the tenant from (claimbatch.api.identity.TENANT_CLAIM):
 # the user pool's custom attribute "tenant", which Cognito puts into ID tokens.
 TENANT_ATTRIBUTE = "tenant"

@@ -107,6 +107,13 @@ class ClaimbatchStack(Stack):
         if self.sftp is not None:
             CfnOutput(self, "SftpEndpoint", value=self.sftp.endpoint, description="sftp <tenant>@<this> (port 22)")
             CfnOutput(self, "SftpServerId", value=self.sftp.server.attr_server_id)
+        CfnOutput(self, "WebPageUrl", value=self.job_api.page_url, description="The web page for billing staff")
+        CfnOutput(self, "SignInDomain", value=self.api_users.sign_in_url, description="Cognito's hosted sign-in")
+        web_client = self.api_users.web_client
+        assert web_client is not None
+        CfnOutput(
+            self, "WebClientId", value=web_client.user_pool_client_id, description="The web page's app client"
+        )
         CfnOutput(
             self, "KeyArn", value=key.key.key_arn, description="The stack's KMS key (may also encrypt the API secret)"
         )

@@ -10,7 +10,11 @@ authorizer that checks their tokens on every route.
   characters with all four character classes, then a TOTP code: MFA is required.
 - The app client is public (no secret: the command line and scripts use it) and
   has no OAuth/hosted UI; tokens come from InitiateAuth (USER_PASSWORD_AUTH or SRP).
-- The authorizer accepts ID tokens of this pool (issuer) issued to this client
+- The web page has an app client of its own (`add_web_client`): Cognito's hosted
+  sign-in on the pool's domain `<prefix>-<account>.auth.<region>.amazoncognito.com`,
+  the authorization code flow only (the page uses PKCE; a public client has no
+  secret), back to the page's URL only, scopes openid and email.
+- The authorizer accepts ID tokens of this pool (issuer) issued to either client
   (audience). Access tokens carry no `custom:tenant` and no `aud`: use the ID token.
 """
 
@@ -80,10 +84,56 @@ class ApiUsers(Construct):
             write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
         )
         self.issuer = f"https://cognito-idp.{Aws.REGION}.{Aws.URL_SUFFIX}/{self.pool.user_pool_id}"
-        self.authorizer = authorizers.HttpJwtAuthorizer(
+        # The hosted sign-in's domain: a prefix unique in the region (the account id makes it so).
+        self.domain = self.pool.add_domain(
+            "SignIn",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=f"{settings.name_prefix}-{Aws.ACCOUNT_ID}"),
+        )
+        self._settings = settings
+        self.web_client: cognito.UserPoolClient | None = None
+
+    @property
+    def sign_in_url(self) -> str:
+        """https://<prefix>.auth.<region>.amazoncognito.com: the hosted sign-in and its /oauth2 endpoints."""
+        return self.domain.base_url()
+
+    def add_web_client(self, page_url: str) -> cognito.UserPoolClient:
+        """The web page's app client: hosted sign-in, authorization code (with PKCE), back to `page_url`."""
+        settings = self._settings
+        token_validity = Duration.minutes(settings.token_validity_minutes)
+        self.web_client = self.pool.add_client(
+            "WebClient",
+            user_pool_client_name=f"{settings.name_prefix}-web",
+            generate_secret=False,  # a page cannot keep a secret: PKCE binds the code to the page instead
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+                callback_urls=[page_url],
+                logout_urls=[page_url],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            id_token_validity=token_validity,
+            access_token_validity=token_validity,
+            refresh_token_validity=Duration.days(settings.refresh_token_validity_days),
+            read_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True, email_verified=True)
+            .with_custom_attributes(TENANT_ATTRIBUTE),
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
+        )
+        return self.web_client
+
+    def jwt_authorizer(self) -> authorizers.HttpJwtAuthorizer:
+        """The authorizer of every job API route: ID tokens of this pool, from either client."""
+        audience = [self.client.user_pool_client_id]
+        if self.web_client is not None:
+            audience.append(self.web_client.user_pool_client_id)
+        return authorizers.HttpJwtAuthorizer(
             "CognitoJwt",
             self.issuer,
-            jwt_audience=[self.client.user_pool_client_id],
-            authorizer_name=f"{settings.name_prefix}-cognito",
+            jwt_audience=audience,
+            authorizer_name=f"{self._settings.name_prefix}-cognito",
             identity_source=["$request.header.Authorization"],
         )

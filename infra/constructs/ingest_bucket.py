@@ -25,6 +25,7 @@ WRITE_ACTIONS = ("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUpl
 UPLOAD_ACTIONS = ("s3:PutObject",)
 # A presigned GET of the current version (and a GetObject of it).
 DOWNLOAD_ACTIONS = ("s3:GetObject",)
+PAGE_CORS_MAX_AGE_S = 3600  # browsers cache the preflight answer this long
 
 
 class IngestBucket(Construct):
@@ -118,6 +119,16 @@ class IngestBucket(Construct):
         )
         # S3 checks the destination when the configuration is set: the policy comes first.
         self.bucket.node.add_dependency(allow_s3.policy_dependable)
+
+    def allow_page_origin(self, origin: str) -> None:
+        """CORS for the web page: it posts upload forms and fetches results from `origin`."""
+        self.bucket.add_cors_rule(
+            id="WebPage",
+            allowed_origins=[origin],
+            allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.GET],
+            allowed_headers=["*"],  # what the browser's preflight names; the form's policy still pins the upload
+            max_age=PAGE_CORS_MAX_AGE_S,
+        )
 
     def objects_arn(self, prefix: str) -> str:
         return self.bucket.arn_for_objects(f"{prefix}*")

@@ -12,6 +12,10 @@ listed once in `infra.settings.JOB_API_ROUTES`. Every route, /openapi.json and
 /docs included, needs a valid token: API Gateway answers 401 before the function
 runs, and nothing is routed that the function does not answer (no `$default`
 route, no proxy). The tenant comes from the verified token's `custom:tenant`.
+The web page's routes (`WEB_PAGE_ROUTES`: `GET /`, `GET /web/{name}`) are the
+only open ones: the page holds no data and signs in through Cognito's hosted
+sign-in (api_users.py); the bucket's CORS rule lets the page's origin post the
+upload form and follow the download links.
 
 Its permissions, from what the code calls (claimbatch.api, logic/retry_job.py,
 logic/cancel_job.py, adapters/aws/dynamodb_job_store.py, s3_file_links.py):
@@ -52,6 +56,7 @@ from infra.settings import (
     JOB_API_ROUTES,
     RESULTS_PREFIX,
     TENANT_JOBS_INDEX,
+    WEB_PAGE_ROUTES,
 )
 
 TABLE_ACTIONS = (
@@ -84,8 +89,9 @@ ACCESS_LOG_FORMAT = {
 }
 
 
-def job_api_environment(kit: StageKit) -> dict[str, str]:
+def job_api_environment(kit: StageKit, users: ApiUsers) -> dict[str, str]:
     """Exactly the variables of claimbatch.handlers.env_vars.JobApiEnv."""
+    assert users.web_client is not None, "the web page's client comes first: its id is in the environment"
     settings = kit.settings
     return {
         **kit.table_environment(),
@@ -98,6 +104,9 @@ def job_api_environment(kit: StageKit) -> dict[str, str]:
         "MAX_UPLOAD_BYTES": str(settings.max_upload_bytes),
         "UPLOAD_URL_EXPIRES_S": str(settings.upload_url_expires_s),
         "DOWNLOAD_URL_EXPIRES_S": str(settings.download_url_expires_s),
+        # The web page signs in with Cognito's hosted sign-in and its own app client.
+        "SIGN_IN_DOMAIN": users.sign_in_url,
+        "SIGN_IN_CLIENT_ID": users.web_client.user_pool_client_id,
     }
 
 
@@ -105,7 +114,25 @@ class JobApi(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, kit: StageKit, users: ApiUsers) -> None:
         super().__init__(scope, construct_id)
         settings, key = kit.settings, kit.key
-        self.handler = kit.function(self, settings.job_api, job_api_environment(kit))
+        self.access_logs = encrypted_log_group(
+            self, "AccessLogs", name=settings.access_log_group_name, settings=settings, key=key
+        )
+        self.api = apigwv2.HttpApi(
+            self,
+            "Api",
+            api_name=f"{settings.name_prefix}-jobs",
+            description="claimbatch job API: upload forms, jobs, progress, results, retry, cancel; the web page",
+            create_default_stage=False,  # the stage below: access logs and throttling
+        )
+        # The web page is served at the API's root: its sign-in comes back there, and the
+        # bucket lets that origin post the upload form and fetch the download links.
+        self.page_origin = self.api.api_endpoint
+        self.page_url = f"{self.page_origin}/"
+        users.add_web_client(self.page_url)
+        authorizer = users.jwt_authorizer()
+        kit.ingest.allow_page_origin(self.page_origin)
+
+        self.handler = kit.function(self, settings.job_api, job_api_environment(kit, users))
         self.handler.allow(
             kit.table.access_statement(*TABLE_ACTIONS),
             kit.table.query_index_statement(TENANT_JOBS_INDEX),
@@ -116,17 +143,6 @@ class JobApi(Construct):
             kit.aggregate_queue.send_statement(),  # a cancelled job's results file
         )
 
-        self.access_logs = encrypted_log_group(
-            self, "AccessLogs", name=settings.access_log_group_name, settings=settings, key=key
-        )
-        self.api = apigwv2.HttpApi(
-            self,
-            "Api",
-            api_name=f"{settings.name_prefix}-jobs",
-            description="claimbatch job API: upload forms, jobs, progress, results, retry, cancel",
-            create_default_stage=False,  # the stage below: access logs and throttling
-            default_authorizer=users.authorizer,
-        )
         self.stage = apigwv2.HttpStage(
             self,
             "Stage",
@@ -153,7 +169,16 @@ class JobApi(Construct):
                 path=path,
                 methods=[apigwv2.HttpMethod(method)],
                 integration=integration,
-                authorizer=users.authorizer,
+                authorizer=authorizer,
+            )
+        # The page and its assets hold no data: open, as a sign-in page must be.
+        self.page_routes: list[apigwv2.HttpRoute] = []
+        for method, path in WEB_PAGE_ROUTES:
+            self.page_routes += self.api.add_routes(
+                path=path,
+                methods=[apigwv2.HttpMethod(method)],
+                integration=integration,
+                authorizer=apigwv2.HttpNoneAuthorizer(),
             )
 
     @property

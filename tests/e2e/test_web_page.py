@@ -7,18 +7,27 @@ Each test saves a screenshot of every screen it reaches in its own tmp_path.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request, Route, expect, sync_playwright
 
+from claimbatch.web.page import SignIn, install_web_page
+from testkit.lambda_context import FakeLambdaContext
 from tests.e2e.cli_support import HEADER, SEED_LINE, ServeProcess, wait_until
 from tests.support.browser import chromium_or_skip
+from tests.support.job_api_harness import http_api_event
 
 pytestmark = pytest.mark.slow
 
@@ -331,3 +340,130 @@ def test_with_an_api_token_the_page_asks_for_it(token_service: Service, screen: 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("API token")).to_be_visible()
     assert page.evaluate("sessionStorage.length") == 0
+
+
+# -- AWS: Cognito's hosted sign-in, authorization code with PKCE ------------------------------------
+
+APP = "https://claims.example"
+HOSTED_SIGN_IN = "https://claimbatch-123456789012.auth.us-east-1.amazoncognito.com"
+WEB_CLIENT = "web-client-id"
+
+
+def _jwt(**claims: object) -> str:
+    def part(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256', 'kid': 'k'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+class FakeCognito:
+    """The hosted sign-in's endpoints, as the page meets them (authorize, token, logout)."""
+
+    def __init__(self) -> None:
+        self.authorize: list[dict[str, str]] = []
+        self.token: list[dict[str, str]] = []
+        self.logout: list[dict[str, str]] = []
+        self.id_tokens: list[str] = []
+
+    def _id_token(self) -> str:
+        # The first lasts 70 s: the page refreshes it a minute early, 10 s after the sign-in.
+        lifetime = 70 if not self.id_tokens else 3600
+        self.id_tokens.append(_jwt(sub="u-1", email="alice@example.com", aud=WEB_CLIENT, exp=int(time.time()) + lifetime))
+        return self.id_tokens[-1]
+
+    def __call__(self, route: Route, request: Request) -> None:
+        url = urlsplit(request.url)
+        if url.path == "/oauth2/authorize":
+            query = dict(parse_qsl(url.query))
+            self.authorize.append(query)
+            route.fulfill(status=302, headers={"Location": f"{query['redirect_uri']}?code=the-code&state={query['state']}"})
+        elif url.path == "/oauth2/token":
+            form = dict(parse_qsl(request.post_data or ""))
+            self.token.append(form)
+            answer = {"id_token": self._id_token(), "access_token": "a", "expires_in": 3600}
+            if form["grant_type"] == "authorization_code":
+                answer["refresh_token"] = "the-refresh-token"
+            route.fulfill(status=200, json=answer, headers={"Access-Control-Allow-Origin": APP})
+        else:
+            self.logout.append(dict(parse_qsl(url.query)))
+            route.fulfill(status=200, content_type="text/html", body="<p>Signed out</p>")
+
+
+def test_in_aws_the_page_signs_in_with_the_hosted_sign_in_and_pkce(browser: Browser, tmp_path: Path):
+    # Given the page as the Lambda function serves it, in front of a job API that checks the ID token
+    resolver = APIGatewayHttpResolver()
+    install_web_page(resolver, SignIn.cognito(HOSTED_SIGN_IN, WEB_CLIENT, ("https://bucket.s3.amazonaws.com",)))
+    cognito = FakeCognito()
+    api_calls: list[tuple[str, str | None]] = []
+
+    def app(route: Route, request: Request) -> None:
+        path = urlsplit(request.url).path
+        if path == "/" or path.startswith("/web/"):
+            event = http_api_event("GET", path, claims=None)
+            event["headers"].pop("accept-encoding", None)
+            answer = resolver.resolve(event, FakeLambdaContext())
+            route.fulfill(status=answer["statusCode"], headers=answer["headers"], body=answer["body"])
+            return
+        api_calls.append((path, request.headers.get("authorization")))
+        if path == "/jobs":
+            route.fulfill(json={"jobs": [], "next": None})
+        else:
+            route.fulfill(status=404, json={"message": "no such route", "details": []})
+
+    context = browser.new_context()
+    context.route(f"{APP}/**", app)
+    context.route(f"{HOSTED_SIGN_IN}/**", cognito)
+    page = context.new_page()
+    screen = Screen(page, tmp_path, [])
+    try:
+        screen.open(f"{APP}/")
+        expect(page.get_by_role("button", name="Sign in")).to_be_focused()
+        screen.shot("1-sign-in")
+
+        # When the person signs in on the hosted page (which answers with a code at once here)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Upload a file")).to_be_visible()
+        screen.shot("2-signed-in")
+
+        # Then the page asked for a code with an S256 challenge, and redeemed it with the verifier
+        (asked,) = cognito.authorize
+        assert {k: asked[k] for k in ("response_type", "client_id", "redirect_uri", "scope", "code_challenge_method")} == {
+            "response_type": "code",
+            "client_id": WEB_CLIENT,
+            "redirect_uri": f"{APP}/",
+            "scope": "openid email",
+            "code_challenge_method": "S256",
+        }
+        redeemed = cognito.token[0]
+        assert redeemed["grant_type"] == "authorization_code" and redeemed["code"] == "the-code"
+        assert redeemed["redirect_uri"] == f"{APP}/" and redeemed["client_id"] == WEB_CLIENT
+        digest = hashlib.sha256(redeemed["code_verifier"].encode()).digest()
+        assert base64.urlsafe_b64encode(digest).decode().rstrip("=") == asked["code_challenge"]
+        # and the code is gone from the address bar; the API got the ID token
+        assert page.url == f"{APP}/"
+        assert ("/jobs", f"Bearer {cognito.id_tokens[0]}") in api_calls
+        expect(page.locator("#signed-in-as")).to_have_text("Signed in as alice@example.com")
+
+        # And the ID token is refreshed before it expires, and used after a reload of the tab
+        for _ in range(300):  # route handlers run only while Playwright is waiting: not time.sleep
+            if len(cognito.token) == 2:
+                break
+            page.wait_for_timeout(200)
+        assert cognito.token[1] == {
+            "grant_type": "refresh_token",
+            "client_id": WEB_CLIENT,
+            "refresh_token": "the-refresh-token",
+        }
+        page.reload()
+        expect(page.get_by_role("heading", name="Upload a file")).to_be_visible()
+        expect(page.locator("#no-jobs")).to_be_visible()
+        assert [call for call in api_calls if call[0] == "/jobs"][-1] == ("/jobs", f"Bearer {cognito.id_tokens[1]}")
+
+        # And signing out ends the Cognito session and forgets the tokens
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(f"{HOSTED_SIGN_IN}/logout?**")
+        assert cognito.logout == [{"client_id": WEB_CLIENT, "logout_uri": f"{APP}/"}]
+        screen.open(f"{APP}/")
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    finally:
+        context.close()

@@ -8,10 +8,12 @@ import re
 from typing import Any
 
 from claimbatch.api import identity
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from claimbatch.api.routes import build_job_api
+from claimbatch.web.page import SignIn, install_web_page
 
 from infra.constructs.job_api import ACCESS_LOG_FORMAT
-from infra.settings import JOB_API_ROUTES
+from infra.settings import JOB_API_ROUTES, WEB_PAGE_ROUTES
 from tests.infrastructure.conftest import Synthesized
 from tests.infrastructure.test_security import _as_list, _flat, _grants, _policy_of
 
@@ -43,15 +45,33 @@ def test_the_routes_are_exactly_those_the_api_code_answers() -> None:
     assert set(JOB_API_ROUTES) == answered
 
 
-def test_every_route_has_the_jwt_authorizer_and_none_is_open(synthesized: Synthesized) -> None:
+def test_the_open_routes_are_exactly_the_pages_routes() -> None:
+    # Given a resolver with the web page's routes only
+    resolver = APIGatewayHttpResolver()
+    install_web_page(resolver, SignIn.local(token_required=False))
+
+    # Then the HTTP API's open routes are exactly those
+    answered = {
+        (method, re.sub(r"<(\w+)>", r"{\1}", route.path))
+        for route in resolver._static_routes + resolver._dynamic_routes
+        for method in route.method.split("|")
+    }
+    assert set(WEB_PAGE_ROUTES) == answered
+
+
+def test_every_route_has_the_jwt_authorizer_and_only_the_page_is_open(synthesized: Synthesized) -> None:
     routes = synthesized.of_type("AWS::ApiGatewayV2::Route")
     authorizer = synthesized.logical_id(synthesized.stack.job_api.api.node.find_child("CognitoJwt"))
+    page_routes = {f"{method} {path}" for method, path in WEB_PAGE_ROUTES}
 
     assert {route["Properties"]["RouteKey"] for route in routes.values()} == {
         f"{method} {path}" for method, path in JOB_API_ROUTES
-    }
+    } | page_routes
     for route in routes.values():
         properties = route["Properties"]
+        if properties["RouteKey"] in page_routes:
+            assert properties["AuthorizationType"] == "NONE", properties["RouteKey"]
+            continue
         assert properties["AuthorizationType"] == "JWT", properties["RouteKey"]
         assert properties["AuthorizerId"] == {"Ref": authorizer}, properties["RouteKey"]
     # No catch-all: what the function does not answer, API Gateway refuses without invoking it.
@@ -59,13 +79,16 @@ def test_every_route_has_the_jwt_authorizer_and_none_is_open(synthesized: Synthe
     assert not [key for key in (r["Properties"]["RouteKey"] for r in routes.values()) if "proxy+" in key]
 
 
-def test_the_authorizer_accepts_id_tokens_of_the_pool_for_the_app_client(synthesized: Synthesized) -> None:
+def test_the_authorizer_accepts_id_tokens_of_the_pool_for_the_app_clients(synthesized: Synthesized) -> None:
     stack = synthesized.stack
     authorizer = _only(synthesized.of_type("AWS::ApiGatewayV2::Authorizer"))
 
     assert authorizer["AuthorizerType"] == "JWT"
     assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
-    assert authorizer["JwtConfiguration"]["Audience"] == [_ref(synthesized, stack.api_users.client)]
+    assert authorizer["JwtConfiguration"]["Audience"] == [
+        _ref(synthesized, stack.api_users.client),
+        _ref(synthesized, stack.api_users.web_client),
+    ]
     assert authorizer["JwtConfiguration"]["Issuer"] == {
         "Fn::Join": [
             "",
@@ -105,7 +128,7 @@ def test_api_gateway_may_invoke_the_function_from_its_routes_only(synthesized: S
         if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
     ]
 
-    assert len(permissions) == len(JOB_API_ROUTES)
+    assert len(permissions) == len(JOB_API_ROUTES) + len(WEB_PAGE_ROUTES)
     for permission in permissions:
         assert permission["Principal"] == "apigateway.amazonaws.com"
         source = _flat(permission["SourceArn"])
@@ -177,7 +200,7 @@ def test_the_tenant_is_a_custom_attribute_the_token_carries_as_the_claim_the_api
 
 
 def test_the_app_client_reads_the_tenant_but_cannot_change_it(synthesized: Synthesized) -> None:
-    client = _only(synthesized.of_type("AWS::Cognito::UserPoolClient"))
+    client = synthesized.resources[synthesized.logical_id(synthesized.stack.api_users.client)]["Properties"]
 
     assert "custom:tenant" in client["ReadAttributes"]
     # An absent WriteAttributes would let users write every attribute, their tenant included.
@@ -186,6 +209,58 @@ def test_the_app_client_reads_the_tenant_but_cannot_change_it(synthesized: Synth
     assert client["AllowedOAuthFlowsUserPoolClient"] is False
     assert client["PreventUserExistenceErrors"] == "ENABLED"
     assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+
+
+# -- The web page: hosted sign-in, its app client, the bucket's CORS -----------------------------
+
+
+def _page_url(synthesized: Synthesized) -> str:
+    """The API's own endpoint (https://<api id>.execute-api.<region>.amazonaws.com), with the root path."""
+    return f"<{synthesized.logical_id(synthesized.stack.job_api.api)}.ApiEndpoint>/"
+
+
+def test_the_hosted_sign_in_has_a_domain_of_the_pool(synthesized: Synthesized) -> None:
+    domain = _only(synthesized.of_type("AWS::Cognito::UserPoolDomain"))
+
+    assert domain["UserPoolId"] == _ref(synthesized, synthesized.stack.api_users.pool)
+    assert _flat(domain["Domain"]) == "claimbatch-<AWS::AccountId>"  # a prefix: Cognito's own domain, no certificate
+    assert "CustomDomainConfig" not in domain
+
+
+def test_the_pages_client_signs_in_with_a_code_back_to_the_page_only(synthesized: Synthesized) -> None:
+    stack = synthesized.stack
+    client = synthesized.resources[synthesized.logical_id(stack.api_users.web_client)]["Properties"]
+
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["AllowedOAuthFlows"] == ["code"]  # no implicit flow: tokens never travel in a URL
+    assert set(client["AllowedOAuthScopes"]) == {"openid", "email"}
+    assert [_flat(url) for url in client["CallbackURLs"]] == [_page_url(synthesized)]
+    assert [_flat(url) for url in client["LogoutURLs"]] == [_page_url(synthesized)]
+    assert client["SupportedIdentityProviders"] == ["COGNITO"]
+    assert client["GenerateSecret"] is False  # a page keeps no secret; PKCE binds the code to it
+    assert "custom:tenant" in client["ReadAttributes"] and "custom:tenant" not in client["WriteAttributes"]
+    assert client["EnableTokenRevocation"] is True and client["PreventUserExistenceErrors"] == "ENABLED"
+
+
+def test_the_bucket_lets_the_page_post_uploads_and_fetch_downloads(synthesized: Synthesized) -> None:
+    bucket = synthesized.resources[synthesized.logical_id(synthesized.stack.ingest.bucket)]["Properties"]
+
+    (rule,) = bucket["CorsConfiguration"]["CorsRules"]
+    assert [_flat(origin) for origin in rule["AllowedOrigins"]] == [_page_url(synthesized).rstrip("/")]
+    assert sorted(rule["AllowedMethods"]) == ["GET", "POST"]  # no PUT or DELETE from a browser
+
+
+def test_the_page_is_told_its_sign_in_and_may_reach_the_bucket(synthesized: Synthesized) -> None:
+    stack = synthesized.stack
+    function = synthesized.resources[synthesized.logical_id(stack.job_api.handler.function)]["Properties"]
+    variables = function["Environment"]["Variables"]
+
+    assert variables["SIGN_IN_CLIENT_ID"] == _ref(synthesized, stack.api_users.web_client)
+    domain = synthesized.logical_id(stack.api_users.domain)
+    assert _flat(variables["SIGN_IN_DOMAIN"]) == f"https://<{domain}>.auth.<AWS::Region>.amazoncognito.com"
+    outputs = synthesized.document["Outputs"]
+    assert _flat(outputs["WebPageUrl"]["Value"]) == _page_url(synthesized)
+    assert outputs["WebClientId"]["Value"] == _ref(synthesized, stack.api_users.web_client)
 
 
 def test_outputs_name_the_api_url_the_pool_and_the_client(synthesized: Synthesized) -> None:
@@ -250,3 +325,4 @@ class _NoDeps:
     """Just enough of JobApiDeps to build the resolver and read its routes."""
 
     settings = None
+    notifications = None

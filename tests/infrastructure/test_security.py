@@ -514,6 +514,8 @@ def test_the_job_api_gets_exactly_the_job_api_environment(synthesized: Synthesiz
         "MAX_UPLOAD_BYTES",
         "UPLOAD_URL_EXPIRES_S",
         "DOWNLOAD_URL_EXPIRES_S",
+        "SIGN_IN_DOMAIN",
+        "SIGN_IN_CLIENT_ID",
     }
     assert variables["TABLE_NAME"] == {"Ref": synthesized.logical_id(stack.jobs.table)}
     assert variables["ROWS_QUEUE_URL"] == {"Ref": synthesized.logical_id(stack.rows_queue.queue)}
@@ -547,6 +549,8 @@ def test_environment_values_are_references_or_plain_settings(synthesized: Synthe
         for name, value in function["Properties"]["Environment"]["Variables"].items():
             if isinstance(value, str):
                 literals.add(value)
+            elif name == "SIGN_IN_DOMAIN":  # references joined into the hosted sign-in's URL (test_job_api.py)
+                assert set(value) == {"Fn::Join"}, name
             else:
                 assert set(value) <= {"Ref", "Fn::GetAtt"}, name
 
