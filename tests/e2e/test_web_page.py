@@ -25,9 +25,11 @@ from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request,
 
 from claimbatch.web.page import SignIn, install_web_page
 from testkit.lambda_context import FakeLambdaContext
-from tests.e2e.cli_support import HEADER, SEED_LINE, ServeProcess, wait_until
+from tests.e2e.cli_support import HEADER, SEED_LINE, ServeProcess, cli_env, wait_until
 from tests.support.browser import chromium_or_skip
 from tests.support.job_api_harness import http_api_event
+from tests.support.smtp_receiver import SmtpReceiver, smtp_receiver
+from tests.support.webhook_receiver import webhook_receiver
 
 pytestmark = pytest.mark.slow
 
@@ -60,20 +62,36 @@ class Service:
         answer.raise_for_status()
 
 
-def _serve(tmp_path_factory: pytest.TempPathFactory, name: str, *args: str) -> Iterator[Service]:
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, name: str, *args: str, env: dict[str, str] | None = None
+) -> Iterator[Service]:
     data = tmp_path_factory.mktemp(name) / "data"
-    with ServeProcess(data, "--port", "0", *args, log_name=name) as serve:
+    with ServeProcess(data, "--port", "0", *args, log_name=name, env=env) as serve:
         wait_until(lambda: "web page at" in serve.stdout, 30, "the page's address")
         yield Service(serve)
     assert "Traceback" not in serve.output
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def mail() -> Iterator[SmtpReceiver]:
+    with smtp_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, mail: SmtpReceiver) -> Iterator[Service]:
     # Slow lookups (a job runs long enough to be cancelled) and little patience with an
-    # unavailable claims API (its rows fail, retryable, within seconds).
+    # unavailable claims API (its rows fail, retryable, within seconds); e-mail to a local receiver.
     yield from _serve(
-        tmp_path_factory, "serve", "--sim-latency-ms", "100", "--concurrency", "2", "--row-patience-s", "0.5"
+        tmp_path_factory,
+        "serve",
+        "--sim-latency-ms",
+        "100",
+        "--concurrency",
+        "2",
+        "--row-patience-s",
+        "0.5",
+        env=cli_env(**mail.env()),
     )
 
 
@@ -162,9 +180,7 @@ def test_seed_file_uploaded_through_the_page_completes_and_its_results_download(
     page = screen.page
     screen.open(service.page_url)
     expect(page.get_by_role("heading", name="Upload a file")).to_be_visible()
-    expect(page.locator("#notifications-unavailable")).to_have_text(
-        "Notification settings are not available on this server."
-    )
+    expect(page.get_by_role("button", name="Send a test")).to_be_visible()
     screen.shot("1-signed-in")
 
     # When the seed file is uploaded with the form
@@ -315,6 +331,48 @@ def test_a_file_is_uploaded_and_its_results_downloaded_with_the_keyboard_alone(s
     with page.expect_download() as download:
         page.keyboard.press("Enter")
     assert Path(download.value.path()).read_text(encoding="utf-8").splitlines()[1].startswith(SEED_LINE)
+
+
+def test_notification_settings_are_saved_and_tested_from_the_page(service: Service, screen: Screen, mail: SmtpReceiver):
+    page = screen.page
+    screen.open(service.page_url)
+    with webhook_receiver() as receiver:
+        # When a webhook URL and an e-mail address are saved
+        page.get_by_label("Webhook URLs (one per line)").fill(receiver.url)
+        page.get_by_label("Email addresses (one per line)").fill("billing@example.test")
+        page.get_by_role("button", name="Save notification settings").click()
+
+        # Then the page says so and shows the new webhook's signing secret, once
+        status = page.locator("#notifications-status")
+        expect(status).to_contain_text("Notification settings saved.")
+        secret = status.locator(".secret")
+        expect(secret).to_have_text(re.compile(r"^whsec_\S+$"))
+        receiver.secret = secret.inner_text()
+        screen.shot("1-saved")
+
+        # When a test is sent, both channels get it, and the page tells how each went
+        page.get_by_role("button", name="Send a test").click()
+        expect(status).to_contain_text(f"webhook {receiver.url}: delivered")
+        expect(status).to_contain_text("email billing@example.test: delivered")
+        screen.shot("2-tested")
+        assert [hook.json()["type"] for hook in receiver.verified()] == ["test"]  # signed with the shown secret
+        assert any("billing@example.test" in str(message["To"]) for message in mail.messages)
+
+        # And a reload shows the saved settings, without the secret
+        screen.open(service.page_url)
+        expect(page.get_by_label("Webhook URLs (one per line)")).to_have_value(receiver.url)
+        expect(page.get_by_label("Email addresses (one per line)")).to_have_value("billing@example.test")
+        expect(page.locator(".secret")).to_have_count(0)
+
+    # And a URL the service refuses is one sentence next to the settings, nothing saved
+    page.get_by_label("Webhook URLs (one per line)").fill("ftp://files.example/hooks")
+    page.get_by_role("button", name="Save notification settings").click()
+    error = page.locator("#notifications-error")
+    expect(error).not_to_be_empty()
+    assert "{" not in error.inner_text() and error.inner_text().endswith(".")
+    screen.shot("3-refused")
+    screen.open(service.page_url)
+    expect(page.get_by_label("Webhook URLs (one per line)")).to_have_value(receiver.url)
 
 
 def test_with_an_api_token_the_page_asks_for_it(token_service: Service, screen: Screen):
