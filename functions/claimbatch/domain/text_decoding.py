@@ -1,10 +1,10 @@
 """The bytes of an input file as text, whatever tool wrote them (SPEC §2 "encoding").
 
 - A byte order mark decides: UTF-8, UTF-16 LE or UTF-16 BE (Excel "Unicode text").
-- Without one, the first `SAMPLE_BYTES` decide for the whole file: UTF-8 if they
-  are valid UTF-8, else Windows-1252. A later line that is not valid UTF-8 in a
-  file read as UTF-8 is read as Windows-1252 from its first bad byte to its end,
-  so one line typed on an old PC does not turn the file into an error.
+- Without one, each line decides: UTF-8 when it is valid UTF-8, else
+  Windows-1252 from its first byte that is not (the bytes before it are ASCII,
+  or UTF-8 that was meant). A file that mixes lines from both, wherever they
+  are, reads without mojibake; a file all in Windows-1252 reads as such.
 - NUL bytes (after decoding, for UTF-16, which legitimately has NUL bytes) or a
   sample full of control characters make a file-level error: it is not text.
 
@@ -50,6 +50,9 @@ _UTF16 = frozenset({TextEncoding.UTF16_LE, TextEncoding.UTF16_BE})
 _CONTROL_CHARS = re.compile("[\x01-\x08\x0e-\x19\x1b-\x1f]")
 
 _LINE_FALLBACK = "claimbatch-cp1252-rest-of-line"
+# How every multi-byte UTF-8 sequence starts (a lead byte, then a continuation byte); some
+# Windows-1252 pairs match too, which only sends their block the slower, line-by-line way.
+_UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 
 
 def _cp1252_rest_of_line(error: UnicodeError) -> tuple[str, int]:
@@ -91,6 +94,7 @@ def decode_text(
     if not head:
         raise InputFileError(EMPTY_MESSAGE)
     encoding, bom_length = sniff_encoding(head, sample_bytes=sample_bytes, whole_file=len(head) <= sample_bytes)
+    encoding = _per_line(encoding)
     body = _sliced(chain((head[bom_length:],), source), block_bytes)
     if encoding in _UTF16:
         _reject_binary(_sample_text(head[bom_length:], encoding, sample_bytes))
@@ -112,6 +116,11 @@ def sniff_encoding(head: bytes, *, sample_bytes: int = SAMPLE_BYTES, whole_file:
     except UnicodeDecodeError:
         return TextEncoding.CP1252, 0
     return TextEncoding.UTF8, 0
+
+
+def _per_line(encoding: TextEncoding) -> TextEncoding:
+    """Without a byte order mark the encoding is decided per line (UTF-8, else Windows-1252)."""
+    return TextEncoding.UTF8 if encoding is TextEncoding.CP1252 else encoding
 
 
 def _limited(chunks: Iterable[bytes], max_bytes: int) -> Iterator[bytes]:
@@ -167,12 +176,14 @@ def _reject_binary(sample: str) -> None:
 
 
 def _decode_8bit(body: Iterator[bytes], encoding: TextEncoding, block_bytes: int) -> Iterator[str]:
-    """UTF-8 or Windows-1252, decoded in blocks that end at a line break, so the
-    per-line fallback sees whole lines however the bytes were chunked."""
+    """UTF-8 with Windows-1252 lines, decoded in blocks that end at a line break, so
+    each line is decided whole however the bytes were chunked. A line too long to
+    wait for goes through the incremental decoder (which keeps a split character)."""
     decoder = _decoder(encoding)
     parts: list[bytes] = []
     size = 0
     flush_at = block_bytes
+    in_long_line = False  # the decoder may hold the start of a character
     for chunk in body:
         if b"\x00" in chunk:
             raise InputFileError(NUL_MESSAGE)
@@ -186,16 +197,39 @@ def _decode_8bit(body: Iterator[bytes], encoding: TextEncoding, block_bytes: int
             parts, flush_at = [data], size + block_bytes  # one long line so far: wait for its end
             continue
         if cut == 0:
-            cut = size  # a very long line: decode it in pieces (the decoder keeps a split character)
-        text = decoder.decode(data[:cut])
+            cut = size  # a very long line: decode it in pieces
+            text, in_long_line = decoder.decode(data[:cut]), True
+        elif in_long_line:
+            text, in_long_line = decoder.decode(data[:cut]), False
+        else:
+            text = _decode_lines(data[:cut])
         rest = data[cut:]
         parts, size = ([rest] if rest else []), len(rest)
         flush_at = size + block_bytes
         if text:
             yield text
-    text = decoder.decode(b"".join(parts), final=True)
+    data = b"".join(parts)
+    text = decoder.decode(data, final=True) if in_long_line else _decode_lines(data)
     if text:
         yield text
+
+
+def _decode_lines(data: bytes) -> str:
+    """Whole lines: all as UTF-8 at C speed, else each line as UTF-8 or Windows-1252."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if not _UTF8_PAIR.search(data):  # not one UTF-8 sequence: every line that is not ASCII is Windows-1252
+        return data.decode("cp1252", "replace")
+    return "".join(map(_decode_line, data.splitlines(keepends=True)))
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", "replace")
 
 
 def _decode_utf16(body: Iterator[bytes], encoding: TextEncoding, block_bytes: int) -> Iterator[str]:

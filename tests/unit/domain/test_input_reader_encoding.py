@@ -103,6 +103,32 @@ def test_a_late_windows_1252_line_in_a_utf8_file_is_read_as_windows_1252() -> No
     assert len(rows) == 3002
 
 
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_an_early_windows_1252_line_in_a_utf8_file_is_read_per_line(chunk: int | None) -> None:
+    # Given a short UTF-8 file with one line typed on an old PC among its first lines
+    data = (
+        f"{HEADER}\nC1,Zoë,MÜLLER,01/02/1975,1\n".encode()
+        + "C2,José,Müller,01/02/1975,2\n".encode("cp1252")
+        + "C3,Zoë,Ñúñez,01/02/1975,3\n".encode()
+    )
+
+    rows = read(data, chunk=chunk)
+
+    # Then each line reads in its own encoding: no mojibake is sent to the payer
+    assert names(rows) == [("Zoë", "MÜLLER"), ("José", "Müller"), ("Zoë", "Ñúñez")]
+
+
+def test_a_utf8_line_in_a_windows_1252_file_is_read_as_utf8() -> None:
+    # Given a Windows-1252 file (its first 64 KiB are not UTF-8) with a UTF-8 line far below
+    data = (f"{HEADER}\n" + "".join(f"C{n},José,Müller,01/02/1975,{n}\n" for n in range(3000))).encode("cp1252")
+    assert len(data) > SAMPLE_BYTES
+    data += "C99,Zoë,MÜLLER,01/02/1975,99\n".encode()
+
+    rows = read(data)
+
+    assert names(rows)[0] == ("José", "Müller") and names(rows)[-1] == ("Zoë", "MÜLLER")
+
+
 @pytest.mark.parametrize(
     "data",
     [
