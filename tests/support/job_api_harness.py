@@ -229,6 +229,13 @@ def job_api_env(pipeline_env: Mapping[str, str]) -> dict[str, str]:
     return {"INGEST_BUCKET": "claimbatch-ingest", "KMS_KEY_ID": KMS_KEY_ARN, **pipeline_env}
 
 
+@dataclass(frozen=True)
+class RawBody:
+    """A request body sent as it is, not as JSON (malformed on purpose)."""
+
+    text: str
+
+
 def http_api_event(
     method: str,
     path: str,
@@ -251,7 +258,7 @@ def http_api_event(
         event["headers"].pop("content-type", None)
         event["headers"].pop("content-length", None)
     else:
-        event["body"] = json.dumps(body)
+        event["body"] = body.text if isinstance(body, RawBody) else json.dumps(body)
         event["headers"]["content-length"] = str(len(event["body"]))
     if claims is None:
         del event["requestContext"]["authorizer"]

@@ -3,7 +3,9 @@ JSON body (`ApiError`) that says why. Never a stack trace."""
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -54,6 +56,22 @@ def error_response(status: int, message: str, details: list[ErrorDetail] | None 
     )
 
 
+def read_json_body(text: str) -> Any:
+    """json.loads for request bodies: one nested too deeply for the parser is malformed
+    JSON like any other (a 422 saying so), not a server error."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
+def _detail(error: Any) -> ErrorDetail:
+    if error["type"] == "json_invalid":  # where in the text it broke means little to a user
+        reason = (error.get("ctx") or {}).get("error") or "malformed"
+        return ErrorDetail(location="body", problem=f"not valid JSON ({reason})")
+    return ErrorDetail(location=_location(error["loc"]), problem=str(error.get("msg", error["type"])))
+
+
 def _location(loc: tuple[object, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -66,9 +84,7 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
         # The input values are left out: they may be patient data.
-        details = [
-            ErrorDetail(location=_location(e["loc"]), problem=str(e.get("msg", e["type"]))) for e in error.errors()
-        ]
+        details = [_detail(e) for e in error.errors()]
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", details)
 
     @app.exception_handler(UnicodeDecodeError)

@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from claimbatch.api import job_routes, result_routes, upload_routes
 from claimbatch.api.dependencies import JobApiDeps
-from claimbatch.api.errors import install_error_handlers
+from claimbatch.api.errors import install_error_handlers, read_json_body
 from claimbatch.api.notification_routes import include_notification_routes
 from claimbatch.api.request_context import DEPS_KEY, provide
 from claimbatch.api.route_docs import SECURITY_SCHEMES
@@ -38,7 +38,7 @@ API_DESCRIPTION = (
 
 
 def build_job_api(deps: JobApiDeps) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=read_json_body)
     install_error_handlers(app)
     provide(app, DEPS_KEY, deps)
     for module in (upload_routes, job_routes, result_routes):

@@ -171,8 +171,10 @@ def create_api_app(runtime: EmbeddedRuntime, links: SignedFileLinks, tokens: Api
                 request.headers.get("content-type", ""), request.stream(), links, runtime.objects
             )
         except UploadFailed as failed:
+            # The API's error shape; the detail names S3's error code for the same refusal.
+            detail = {"location": "upload", "problem": failed.code}
             return Response(
-                json.dumps({"code": failed.code, "message": failed.message}).encode(),
+                json.dumps({"message": failed.message, "details": [detail]}).encode(),
                 status_code=failed.status,
                 media_type="application/json",
             )

@@ -8,6 +8,7 @@ from claimbatch.domain.job import JobCounts, JobState, OutcomeTally
 from claimbatch.domain.result_row import ResultRow, RowOutcome
 from claimbatch.domain.results_writer import iter_results_csv
 
+from tests.support.job_api_harness import RawBody
 from tests.unit.api.conftest import T0, later
 
 
@@ -297,3 +298,18 @@ def test_a_cancelled_jobs_results_are_offered_once_written(api):
 
     assert api.call("GET", f"/jobs/{job.job_id}").json()["results"] == f"/jobs/{job.job_id}/results"
     assert api.call("GET", f"/jobs/{job.job_id}/results").status == 302
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["[" * 100_000 + "]" * 100_000, '{"filename": "a.csv"', "not json", '{"filename": "a.csv"}}', "\ud800"],
+    ids=["deeply-nested", "cut-short", "not-json", "trailing", "lone-surrogate"],
+)
+def test_a_malformed_body_is_a_4xx_in_one_sentence(api, raw):
+    answer = api.call("POST", "/jobs", body=RawBody(raw))
+
+    assert 400 <= answer.status < 500, answer.body
+    problem = answer.json()
+    assert problem["message"] == "the request is not valid"
+    assert [detail["location"] for detail in problem["details"]] == ["body"]
+    assert "Traceback" not in answer.body and api.links.forms == []
