@@ -1,5 +1,5 @@
 """What the job API's routes need, wired differently per runtime (handlers/wiring.py
-for Lambda, runtime/api_server.py for `claimbatch serve`)."""
+for Lambda, runtime/job_api_app.py for `claimbatch serve`)."""
 
 from __future__ import annotations
 
