@@ -185,6 +185,47 @@ WEB_PAGE_IS_PUBLIC = (
 )
 
 
+# -- Notifications ----------------------------------------------------------------------------
+
+JOB_EVENTS_CONCURRENCY = (
+    "The job-events function is invoked only by the job table's stream, which runs one batch per shard at a time "
+    "(the table has a handful of shards), so its concurrency is bounded by the stream itself. Reserved concurrency "
+    "would take capacity out of the account's pool for good, and a new account's quota of 10 cannot spare any."
+)
+JOB_EVENTS_NO_DLQ = (
+    "The job-events function is only invoked synchronously by its stream event source mapping; a function "
+    "dead-letter queue applies to asynchronous invocations only. Records it cannot publish after 10 retries are "
+    "described in the mapping's on-failure destination (an encrypted queue with an alarm)."
+)
+STREAM_FAILURES_IS_A_DLQ = (
+    "This queue is the on-failure destination of the job table's stream mapping: it receives descriptions of "
+    "stream batches the job-events function could not publish, keeps them 14 days for inspection, and an alarm "
+    "fires as soon as it holds one. It is the end of its chain; nothing consumes it."
+)
+JOB_STREAMS = (
+    "Lambda's stream poller lists the table's streams (dynamodb:ListStreams) before reading the current one; "
+    "stream ARNs end in a creation timestamp, so table/<name>/stream/* is the narrowest resource naming this "
+    "table's streams. Reading records is allowed on the current stream's ARN only."
+)
+
+
+def _accept_notifications(stack: ClaimbatchStack) -> None:
+    notifications = stack.notifications
+    _accept(
+        notifications.queue.last_dead_letters.node.default_child,
+        Accepted("Serverless-SQSRedrivePolicy", DLQ_HAS_NO_DLQ),
+    )
+    _accept(
+        notifications.stream_failures.node.default_child,
+        Accepted("Serverless-SQSRedrivePolicy", STREAM_FAILURES_IS_A_DLQ),
+        Accepted("AwsSolutions-SQS3", STREAM_FAILURES_IS_A_DLQ),
+    )
+    _accept(
+        notifications.job_events.policy.node.default_child,
+        Accepted(_iam5_resource(stack, f"{stack.jobs.table.table_arn}/stream/*"), JOB_STREAMS),
+    )
+
+
 def rule_packs(app: App | None = None) -> list[NagPack]:
     """The packs; given the app, acknowledgements are also written into the template."""
     audit_trail = app is not None
@@ -203,6 +244,8 @@ def acknowledge_accepted_findings(stack: ClaimbatchStack) -> None:
     for function in stack.functions:
         if function is stack.job_api.handler:
             _accept_function(function, concurrency=API_CONCURRENCY, no_dlq=API_NO_DLQ)
+        elif function is stack.notifications.job_events:
+            _accept_function(function, concurrency=JOB_EVENTS_CONCURRENCY, no_dlq=JOB_EVENTS_NO_DLQ)
         elif function.schedule is not None:
             _accept_function(function, concurrency=SWEEPER_CONCURRENCY, no_dlq=SWEEPER_NO_DLQ)
         else:
@@ -240,6 +283,7 @@ def acknowledge_accepted_findings(stack: ClaimbatchStack) -> None:
         Accepted("HIPAA.Security-S3DefaultEncryptionKMS", ACCESS_LOG_SSE_S3),
     )
     _accept(stack.jobs.table.node.default_child, Accepted("HIPAA.Security-DynamoDBInBackupPlan", PITR_NOT_BACKUP_PLAN))
+    _accept_notifications(stack)
     for queue in stack.queues:
         # The rows queue's dead letters are consumed and have a redrive policy: its final queue ends the chain.
         _accept(queue.last_dead_letters.node.default_child, Accepted("Serverless-SQSRedrivePolicy", DLQ_HAS_NO_DLQ))

@@ -78,6 +78,9 @@ JOB_API_ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/jobs/{job_id}/errors"),
     ("POST", "/jobs/{job_id}/retry"),
     ("POST", "/jobs/{job_id}/cancel"),
+    ("GET", "/notifications"),
+    ("PUT", "/notifications"),
+    ("POST", "/notifications/test"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
 )
@@ -171,6 +174,14 @@ class Settings:
     # Both indexes by default; an existing table can gain only one global secondary
     # index per deployment (CloudFormation/DynamoDB limit), see infra/README.md.
     job_table_indexes: tuple[str, ...] = JOB_TABLE_INDEXES
+
+    # Job-end email goes through SES from this address (an SES identity you verified, see
+    # infra/README.md); unset: webhooks and EventBridge only. The identity IAM allows to
+    # send is this address, or the domain named by notify_email_identity.
+    notify_email_from: str | None = None
+    notify_email_identity: str | None = None
+    notifier_memory_mb: int = 256  # HTTP posts and a few DynamoDB calls per message
+    job_events_memory_mb: int = 256
 
     log_level: str = "INFO"
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
@@ -370,6 +381,40 @@ class Settings:
         return f"/{self.name_prefix}/sftp"
 
     @property
+    def notifier(self) -> FunctionSettings:
+        return FunctionSettings(
+            name="Notifier",
+            handler="claimbatch.handlers.notifier.handler",
+            description="Tells each tenant's webhooks and emails that a job ended; retries by visibility delays",
+            # Up to 20 channels of one message in turn, each webhook given 10 s.
+            timeout=Duration.seconds(300),
+            memory_mb=self.notifier_memory_mb,
+            batch_size=5,
+            max_concurrency=MIN_EVENT_SOURCE_CONCURRENCY,
+        )
+
+    @property
+    def job_events(self) -> FunctionSettings:
+        return FunctionSettings(
+            name="JobEvents",
+            handler="claimbatch.handlers.job_state_events.handler",
+            description="Publishes every job state change from the job table's stream to the stack's event bus",
+            timeout=Duration.seconds(60),
+            memory_mb=self.job_events_memory_mb,
+            batch_size=100,
+        )
+
+    @property
+    def notify_queue(self) -> QueueSettings:
+        # One message per job end; it comes back once per due retry of each of its
+        # channels (8 attempts each, up to 20 channels), so its receive limit is high.
+        return QueueSettings(name="NotifyQueue", max_receive_count=200, retention_days=4)
+
+    @property
+    def notify_email_identity_name(self) -> str | None:
+        return self.notify_email_identity or self.notify_email_from
+
+    @property
     def access_log_group_name(self) -> str:
         """The HTTP API's access logs, under the prefix the key lets CloudWatch Logs use."""
         return f"/{self.name_prefix}/api/access"
@@ -411,6 +456,8 @@ class Settings:
             "worker_max_concurrency_override": read.integer("worker_max_concurrency"),
             "skip_dependency_install": read.flag("skip_dependency_install"),
             "job_table_indexes": read.names("job_table_indexes"),
+            "notify_email_from": read.text("notify_email_from"),
+            "notify_email_identity": read.text("notify_email_identity"),
             "sftp": read.flag("sftp"),
             "sftp_users": parse_sftp_users(node.try_get_context("sftp_users")),
         }

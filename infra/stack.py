@@ -14,6 +14,7 @@ from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.ingest_bucket import IngestBucket
 from infra.constructs.job_api import JobApi
 from infra.constructs.job_table import JobTable
+from infra.constructs.notifications import Notifications
 from infra.constructs.queues import MonitoredQueue
 from infra.constructs.sftp import SftpServer
 from infra.constructs.splitter import Splitter
@@ -81,6 +82,18 @@ class ClaimbatchStack(Stack):
         self.api_users = ApiUsers(self, "ApiUsers", settings=settings)
         self.job_api = JobApi(self, "JobApi", kit=kit, users=self.api_users)
         self.sftp = SftpServer(self, "Sftp", settings=settings, key=key, ingest=self.ingest) if settings.sftp else None
+        self.notifications = Notifications(
+            self,
+            "Notifications",
+            settings=settings,
+            code=code,
+            key=key,
+            table=self.jobs,
+            alarm_topic=self.alarms.topic,
+            job_api_url=self.job_api.api.api_endpoint,
+        )
+        self.notifications.announce_from(self.aggregator.handler)
+        self.notifications.test_sends_from(self.job_api.handler)
         self.functions = (
             self.splitter.handler,
             self.workers.handler,
@@ -88,6 +101,8 @@ class ClaimbatchStack(Stack):
             self.dead_letters.handler,
             self.sweeper.handler,
             self.job_api.handler,
+            self.notifications.notifier,
+            self.notifications.job_events,
         )
 
         bucket = self.ingest.bucket.bucket_name
@@ -95,6 +110,12 @@ class ClaimbatchStack(Stack):
         CfnOutput(self, "InboxUri", value=f"s3://{bucket}/{INBOX_PREFIX}", description="Drop CSV files here")
         CfnOutput(self, "ResultsUri", value=f"s3://{bucket}/{RESULTS_PREFIX}", description="Results appear here")
         CfnOutput(self, "JobTableName", value=self.jobs.table.table_name)
+        CfnOutput(
+            self,
+            "EventBusName",
+            value=self.notifications.bus.event_bus_name,
+            description="Every job state change (source claimbatch, detail-type Job State Change)",
+        )
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn, description="Subscribe to get alarms")
         CfnOutput(self, "JobApiUrl", value=self.job_api.url, description="The job API (every route needs an ID token)")
         CfnOutput(self, "UserPoolId", value=self.api_users.pool.user_pool_id, description="The job API's users")

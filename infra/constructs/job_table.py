@@ -67,6 +67,8 @@ class JobTable(Construct):
             ),
             deletion_protection=True,
             time_to_live_attribute=TTL_ATTRIBUTE,
+            # Job state changes go to the stack's event bus from this stream (Notifications).
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.index_names = indexes

@@ -12,7 +12,7 @@ import httpx
 
 from claimbatch.domain.notification_settings import new_webhook_secret
 from tests.e2e.cli_support import EXAMPLE_FILE, ServeProcess, assert_no_phi, claimbatch, cli_env, phi_values, wait_until
-from tests.support.notification_checks import assert_no_patient_data, patient_values
+from tests.support.notification_checks import assert_no_patient_data, notification_texts, patient_values
 from tests.support.smtp_receiver import SmtpReceiver, smtp_receiver
 from tests.support.webhook_receiver import WebhookReceiver, webhook_receiver
 
@@ -52,7 +52,7 @@ def test_a_file_dropped_into_serves_inbox_brings_a_signed_webhook_and_an_email(t
         assert smtp.messages[0]["Subject"] == "claimbatch: claims.csv COMPLETED"
         output = serve.output
     phi = phi_values(EXAMPLE_FILE)
-    assert_no_patient_data(patient_values(EXAMPLE_FILE.read_bytes()), receiver.received, smtp.messages)
+    assert_no_patient_data(patient_values(EXAMPLE_FILE.read_bytes()), notification_texts(receiver.received, smtp.messages))
     assert_no_phi(output, phi, "serve's output")
     assert_no_phi((data / "claimbatch.log").read_text(), phi, "claimbatch.log")
 

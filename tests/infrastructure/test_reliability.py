@@ -20,9 +20,12 @@ def _ref(value: Any) -> str:
 def _consumers(synthesized: Synthesized) -> dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
     """queue logical id -> (queue, event source mapping, function) for every SQS trigger."""
     found = {}
+    queues = synthesized.of_type("AWS::SQS::Queue")
     for mapping in synthesized.of_type("AWS::Lambda::EventSourceMapping").values():
         properties = mapping["Properties"]
         queue_id = _ref(properties["EventSourceArn"])
+        if queue_id not in queues:  # the job table's stream
+            continue
         function = synthesized.resources[_ref(properties["FunctionName"])]
         found[queue_id] = (synthesized.resources[queue_id], properties, function)
     return found
@@ -47,9 +50,11 @@ def test_every_work_queue_has_a_dead_letter_queue_after_at_least_five_receives(s
     work_queues = {name: q for name, q in queues.items() if "RedrivePolicy" in q["Properties"]}
     rows_dead_letters = synthesized.logical_id(synthesized.stack.rows_queue.dead_letters)
 
-    # split, rows, aggregate, and the rows queue's dead-letter queue, which has a consumer
-    assert len(work_queues) == 4
-    assert set(queues) - set(work_queues) == _last_dead_letter_queues(synthesized), "every other queue is a DLQ"
+    # split, rows, aggregate, notify, and the rows queue's dead-letter queue, which has a consumer
+    assert len(work_queues) == 5
+    stream_failures = synthesized.logical_id(synthesized.stack.notifications.stream_failures)
+    other_queues = set(queues) - set(work_queues) - {stream_failures}  # a stream mapping's on-failure destination
+    assert other_queues == _last_dead_letter_queues(synthesized), "every other queue is a DLQ"
     assert _dead_letter_targets(synthesized) & set(work_queues) == {rows_dead_letters}
     for name, queue in work_queues.items():
         assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] >= 5, name
@@ -103,9 +108,10 @@ def test_an_alarm_watches_the_depth_of_the_last_dead_letter_queue_of_every_chain
 
     # The rows queue's dead letters are consumed at once: what matters is what the
     # dead-letter function could not account for, in the final dead-letter queue.
-    assert watched == _last_dead_letter_queues(synthesized)
+    stream_failures = synthesized.logical_id(synthesized.stack.notifications.stream_failures)
+    assert watched == _last_dead_letter_queues(synthesized) | {stream_failures}
     assert synthesized.logical_id(synthesized.stack.rows_queue.dead_letters) not in watched
-    assert len(queue_alarms) == 3
+    assert len(queue_alarms) == 5
 
 
 def test_an_alarm_says_when_sweeps_keep_failing(synthesized: Synthesized) -> None:
@@ -128,7 +134,7 @@ def test_an_alarm_says_when_sweeps_keep_failing(synthesized: Synthesized) -> Non
 def test_visibility_timeouts_are_at_least_six_times_the_consumers_timeout(synthesized: Synthesized) -> None:
     consumers = _consumers(synthesized)
 
-    assert len(consumers) == 4
+    assert len(consumers) == 5
     for queue_id, (queue, _, function) in consumers.items():
         assert queue["Properties"]["VisibilityTimeout"] >= 6 * function["Properties"]["Timeout"], queue_id
 
@@ -142,6 +148,7 @@ def test_event_sources_report_partial_batch_failures_with_explicit_batch_and_con
         synthesized.logical_id(stack.rows_queue.queue): settings.worker,
         synthesized.logical_id(stack.aggregate_queue.queue): settings.aggregator,
         synthesized.logical_id(stack.rows_queue.dead_letters): settings.dead_letters,
+        synthesized.logical_id(stack.notifications.queue.queue): settings.notifier,
     }
 
     consumers = _consumers(synthesized)
@@ -256,6 +263,8 @@ def test_only_the_splitter_may_loop_through_its_own_queue(synthesized: Synthesiz
         "claimbatch.handlers.dead_letters.handler": "Terminate",
         "claimbatch.handlers.sweeper.handler": "Terminate",
         "claimbatch.handlers.job_api.handler": "Terminate",
+        "claimbatch.handlers.notifier.handler": "Terminate",
+        "claimbatch.handlers.job_state_events.handler": "Terminate",
     }
 
 
@@ -325,10 +334,10 @@ def test_no_custom_resource_or_helper_function_is_deployed(synthesized: Synthesi
     types = {resource["Type"] for resource in synthesized.resources.values()}
 
     assert not [t for t in types if t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"]
-    assert len(synthesized.of_type("AWS::Lambda::Function")) == 6
+    assert len(synthesized.of_type("AWS::Lambda::Function")) == 8
 
 
-def test_the_six_functions_share_one_code_asset(synthesized: Synthesized) -> None:
+def test_the_eight_functions_share_one_code_asset(synthesized: Synthesized) -> None:
     keys = {
         function["Properties"]["Code"]["S3Key"] for function in synthesized.of_type("AWS::Lambda::Function").values()
     }

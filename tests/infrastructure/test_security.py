@@ -278,7 +278,7 @@ def test_roles_carry_no_inline_policies_only_their_own_managed_policy(synthesize
     policies = synthesized.of_type("AWS::IAM::ManagedPolicy")
     roles = synthesized.of_type("AWS::IAM::Role")
 
-    assert len(roles) == 6
+    assert len(roles) == 8
     attached = []
     for role in roles.values():
         assert "Policies" not in role["Properties"]
@@ -294,8 +294,11 @@ def test_no_policy_grants_a_wildcard_action(synthesized: Synthesized) -> None:
     assert [action for action in actions if "*" in action] == []
 
 
-def test_wildcard_resources_are_only_x_ray_and_the_two_object_prefixes(synthesized: Synthesized) -> None:
+def test_wildcard_resources_are_only_x_ray_the_two_object_prefixes_and_the_table_streams(
+    synthesized: Synthesized,
+) -> None:
     bucket_id = synthesized.logical_id(synthesized.stack.ingest.bucket)
+    table_id = synthesized.logical_id(synthesized.stack.jobs.table)
     wildcards = {}
     for statement in _all_identity_statements(synthesized):
         for resource in _as_list(statement["Resource"]):
@@ -312,6 +315,7 @@ def test_wildcard_resources_are_only_x_ray_and_the_two_object_prefixes(synthesiz
             "s3:ListMultipartUploadParts",
             "s3:GetObject",
         },
+        f"<{table_id}.Arn>/stream/*": {"dynamodb:ListStreams"},  # the job-events function's stream poller
     }
 
 
@@ -356,12 +360,14 @@ def test_the_aggregator_writes_only_under_results(synthesized: Synthesized) -> N
 
     assert granted["s3:PutObject"] == {f"<{bucket}.Arn>/results/*"}
     assert granted["s3:GetObject"] == {f"<{bucket}.Arn>/inbox/*"}  # a cancelled job's input, read again
-    assert "sqs:SendMessage" not in granted
+    assert granted["sqs:SendMessage"] == {f"<{synthesized.logical_id(stack.notifications.queue.queue)}.Arn>"}
     assert granted["dynamodb:Query"] == {f"<{synthesized.logical_id(stack.jobs.table)}.Arn>"}
     assert "dynamodb:BatchWriteItem" not in granted
 
 
-def test_only_the_sweeper_and_the_job_api_query_an_index_each_its_own(synthesized: Synthesized) -> None:
+def test_only_the_sweeper_and_the_job_api_query_an_index_each_its_own_and_only_job_events_lists_streams(
+    synthesized: Synthesized,
+) -> None:
     table_arn = f"<{synthesized.logical_id(synthesized.stack.jobs.table)}.Arn>"
     on_indexes = {}
     for handler in synthesized.stack.functions:
@@ -373,6 +379,7 @@ def test_only_the_sweeper_and_the_job_api_query_an_index_each_its_own(synthesize
     assert on_indexes == {
         "Sweeper": {("dynamodb:Query", f"{table_arn}/index/active-jobs")},
         "JobApi": {("dynamodb:Query", f"{table_arn}/index/tenant-jobs")},
+        "JobEvents": {("dynamodb:ListStreams", f"{table_arn}/stream/*")},
     }
 
 
@@ -458,6 +465,8 @@ def _aliases(model: type) -> tuple[set[str], set[str]]:
         ("claimbatch.handlers.dead_letters.handler", env_vars.SignalsEnv),
         ("claimbatch.handlers.sweeper.handler", env_vars.SignalsEnv),
         ("claimbatch.handlers.job_api.handler", env_vars.JobApiEnv),
+        ("claimbatch.handlers.notifier.handler", env_vars.NotifierEnv),
+        ("claimbatch.handlers.job_state_events.handler", env_vars.JobEventsEnv),
     ],
 )
 def test_each_function_gets_the_environment_its_env_model_reads(
@@ -502,7 +511,8 @@ def test_the_job_api_gets_exactly_the_job_api_environment(synthesized: Synthesiz
     variables = function["Environment"]["Variables"]
 
     assert function["Handler"] == "claimbatch.handlers.job_api.handler"
-    assert set(variables) - _POWERTOOLS == _aliases(env_vars.JobApiEnv)[1] == {
+    only_with_email = {"NOTIFY_EMAIL_SENDER"}  # set with the context key notify_email_from (POST /notifications/test)
+    assert set(variables) - _POWERTOOLS == _aliases(env_vars.JobApiEnv)[1] - only_with_email == {
         "TABLE_NAME",
         "ROWS_QUEUE_URL",
         "AGGREGATE_QUEUE_URL",

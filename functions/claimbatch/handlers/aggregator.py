@@ -9,8 +9,10 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from claimbatch.handlers.notification_wiring import job_end_outbox
 from claimbatch.handlers.wiring import aggregator_deps
 from claimbatch.logic.aggregate_results import aggregate_job
+from claimbatch.logic.announce_job_end import announce_job_end
 from claimbatch.observability import logger, metrics, tracer
 from claimbatch.ports.messages import AggregationRequest
 
@@ -23,7 +25,11 @@ processor = BatchProcessor(event_type=EventType.SQS, model=AggregationRecord, ra
 
 
 def record_handler(record: AggregationRecord) -> None:
-    aggregate_job(record.body.job_id, aggregator_deps())
+    deps = aggregator_deps()
+    state = aggregate_job(record.body.job_id, deps)
+    outbox = job_end_outbox()
+    if state is not None and state.is_terminal and outbox is not None:
+        announce_job_end(record.body.job_id, deps.store, outbox)
 
 
 @logger.inject_lambda_context

@@ -76,11 +76,32 @@ class FileLimitsEnv(_EnvModel):
     max_bytes: PositiveInt = Field(default=1 << 30, alias="MAX_BYTES_PER_FILE")
 
 
-class AggregatorEnv(TableEnv, FileLimitsEnv):
-    """FileLimitsEnv: a cancelled job's input is read again for its results file."""
+class EmailSenderEnv(_EnvModel):
+    # The SES identity job-end email is sent from; unset: no email (PUT /notifications refuses addresses).
+    email_sender: str | None = Field(default=None, alias="NOTIFY_EMAIL_SENDER")
 
 
-class JobApiEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, FileLimitsEnv):
+class JobEndOutboxEnv(_EnvModel):
+    """Where a job's end is handed to the notifier; unset: no notifications."""
+
+    notify_queue_url: str | None = Field(default=None, alias="NOTIFY_QUEUE_URL")
+
+
+class NotifierEnv(TableEnv, EmailSenderEnv):
+    notify_queue_url: str = Field(alias="NOTIFY_QUEUE_URL")  # its own queue: retries are visibility delays
+    job_api_url: str | None = Field(default=None, alias="JOB_API_URL")  # the links in each message
+
+
+class JobEventsEnv(_EnvModel):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME")
+
+
+class AggregatorEnv(TableEnv, FileLimitsEnv, JobEndOutboxEnv):
+    """FileLimitsEnv: a cancelled job's input is read again for its results file;
+    JobEndOutboxEnv: each job's end goes on to the notifier."""
+
+
+class JobApiEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, FileLimitsEnv, EmailSenderEnv):
     """The job API behind API Gateway: uploads into the ingest bucket, jobs from the table;
     a retry sends chunks on the rows queue, a cancel asks for the aggregation."""
 
@@ -126,3 +147,26 @@ def job_api_env() -> JobApiEnv:
 @cache
 def signals_env() -> SignalsEnv:
     return SignalsEnv.from_environ()
+
+
+@cache
+def notifier_env() -> NotifierEnv:
+    return NotifierEnv.from_environ()
+
+
+@cache
+def email_sender_env() -> EmailSenderEnv:
+    return EmailSenderEnv.from_environ()
+
+
+@cache
+def job_end_outbox_env() -> JobEndOutboxEnv:
+    return JobEndOutboxEnv.from_environ()
+
+
+@cache
+def job_events_env() -> JobEventsEnv:
+    return JobEventsEnv.from_environ()
+
+
+NOTIFICATION_ENVS = (notifier_env, email_sender_env, job_end_outbox_env, job_events_env)

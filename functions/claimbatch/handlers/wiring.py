@@ -25,7 +25,7 @@ from claimbatch.api.routes import build_job_api
 from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.claims.settings import ClaimsApiSettings, RetryBudget
 from claimbatch.domain.input_reader import InputLimits
-from claimbatch.handlers import env_vars
+from claimbatch.handlers import env_vars, notification_wiring
 from claimbatch.logic.aggregate_results import AggregateDeps
 from claimbatch.logic.process_chunk import WorkerDeps
 from claimbatch.logic.split_file import SplitDeps, SplitSettings
@@ -92,6 +92,7 @@ def job_api() -> APIGatewayHttpResolver:
                 rows_per_message=env.rows_per_message,
                 limits=InputLimits(max_rows=env.max_rows, max_bytes=env.max_bytes),
             ),
+            notifications=notification_wiring.notification_api_deps(env.table_name),
         )
     )
     if env.sign_in_domain and env.sign_in_client_id:
@@ -187,3 +188,4 @@ def reset() -> None:
     ):
         cached.cache_clear()
     _workers.clear()
+    notification_wiring.reset()

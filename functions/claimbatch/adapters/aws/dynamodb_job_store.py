@@ -555,6 +555,11 @@ class DynamoJobStore:
         )
 
 
+def job_of_item(item: dict[str, Any]) -> Job:
+    """A job from its item, deserialized (the table's, or a stream record's image)."""
+    return _job_of(item)
+
+
 def _job_of(item: dict[str, Any]) -> Job:
     counts = {name: int(item.get(name, 0)) for name in COUNTER_FIELDS}
     total = item.get("total")
