@@ -83,14 +83,7 @@ class ClaimbatchStack(Stack):
         self.job_api = JobApi(self, "JobApi", kit=kit, users=self.api_users)
         self.sftp = SftpServer(self, "Sftp", settings=settings, key=key, ingest=self.ingest) if settings.sftp else None
         self.notifications = Notifications(
-            self,
-            "Notifications",
-            settings=settings,
-            code=code,
-            key=key,
-            table=self.jobs,
-            alarm_topic=self.alarms.topic,
-            job_api_url=self.job_api.api.api_endpoint,
+            self, "Notifications", kit=kit, alarm_topic=self.alarms.topic, job_api_url=self.job_api.api.api_endpoint
         )
         self.notifications.announce_from(self.aggregator.handler)
         self.notifications.test_sends_from(self.job_api.handler)

@@ -184,7 +184,7 @@ class AwsPipeline:
             failed = {message["MessageId"] for message in messages}
         for message in messages:
             if message["MessageId"] in failed:
-                if queue not in SELF_DEFERRING:  # those set their own redelivery delay; others come back at once
+                if queue not in SELF_DEFERRING:  # those set their own delay; others come back at once
                     self.sqs.change_message_visibility(
                         QueueUrl=self.queues[queue], ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
                     )

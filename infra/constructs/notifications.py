@@ -32,6 +32,7 @@ from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.job_table import JobTable
 from infra.constructs.pipeline_function import PipelineFunction
 from infra.constructs.queues import MonitoredQueue
+from infra.constructs.stage_kit import StageKit
 from infra.settings import Settings
 
 NOTIFIER_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")  # channels; delivery records
@@ -45,14 +46,12 @@ class Notifications(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        settings: Settings,
-        code: lambda_.Code,
-        key: EncryptionKey,
-        table: JobTable,
+        kit: StageKit,
         alarm_topic: sns.ITopic,
         job_api_url: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        settings, code, key, table = kit.settings, kit.code, kit.key, kit.table
         self._settings = settings
         self.bus = events.EventBus(self, "Bus", event_bus_name=f"{settings.name_prefix}-jobs")
         self.queue = MonitoredQueue(
@@ -71,7 +70,7 @@ class Notifications(Construct):
             code=code,
             key=key,
             environment={
-                "TABLE_NAME": table.table.table_name,
+                **kit.table_environment(),
                 "NOTIFY_QUEUE_URL": self.queue.queue.queue_url,
                 "JOB_API_URL": job_api_url,
                 **self.email_environment(),
@@ -106,9 +105,13 @@ class Notifications(Construct):
         function.allow(
             iam.PolicyStatement(sid="ReadJobTableStream", actions=list(STREAM_ACTIONS), resources=[stream]),
             iam.PolicyStatement(
-                sid="ListJobTableStreams", actions=["dynamodb:ListStreams"], resources=[f"{table.table.table_arn}/stream/*"]
+                sid="ListJobTableStreams",
+                actions=["dynamodb:ListStreams"],
+                resources=[f"{table.table.table_arn}/stream/*"],
             ),
-            iam.PolicyStatement(sid="PublishJobEvents", actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
+            iam.PolicyStatement(
+                sid="PublishJobEvents", actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]
+            ),
             iam.PolicyStatement(
                 sid="RecordStreamFailures", actions=["sqs:SendMessage"], resources=[self.stream_failures.queue_arn]
             ),

@@ -52,7 +52,8 @@ def test_a_file_dropped_into_serves_inbox_brings_a_signed_webhook_and_an_email(t
         assert smtp.messages[0]["Subject"] == "claimbatch: claims.csv COMPLETED"
         output = serve.output
     phi = phi_values(EXAMPLE_FILE)
-    assert_no_patient_data(patient_values(EXAMPLE_FILE.read_bytes()), notification_texts(receiver.received, smtp.messages))
+    texts = notification_texts(receiver.received, smtp.messages)
+    assert_no_patient_data(patient_values(EXAMPLE_FILE.read_bytes()), texts)
     assert_no_phi(output, phi, "serve's output")
     assert_no_phi((data / "claimbatch.log").read_text(), phi, "claimbatch.log")
 

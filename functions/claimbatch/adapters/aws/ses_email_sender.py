@@ -49,5 +49,6 @@ class SesEmailSender:
             failure = SendFailure.TRANSIENT if code in TRANSIENT_CODES else SendFailure.PERMANENT
             return SendReport(failure=failure, detail=f"Amazon SES refused the message ({code})")
         except BotoCoreError as error:
-            return SendReport(failure=SendFailure.CONNECTION, detail=f"cannot reach Amazon SES ({type(error).__name__})")
+            detail = f"cannot reach Amazon SES ({type(error).__name__})"
+            return SendReport(failure=SendFailure.CONNECTION, detail=detail)
         return SendReport(detail="accepted by Amazon SES")
