@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from types import SimpleNamespace
 from typing import Any
 
 from claimbatch.api import identity
@@ -325,4 +326,4 @@ class _NoDeps:
     """Just enough of JobApiDeps to build the resolver and read its routes."""
 
     settings = None
-    notifications = None
+    notifications = SimpleNamespace()  # the notification routes are included when there are deps for them
