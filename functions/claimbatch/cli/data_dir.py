@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -17,10 +18,26 @@ def default_data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV, "claimbatch-data"))
 
 
+class LibraryJsonFormatter(logging.Formatter):
+    """A library's log record as one JSON line: level, logger, message, time, traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "timestamp": self.formatTime(record),
+            "service": logger.service,
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
 def log_to_file(data_dir: Path) -> None:
     """JSON log lines go to DATA/claimbatch.log, so the terminal shows only what a user needs.
-    Warnings of the libraries underneath (asyncio, uvicorn, httpx) go there too, never to
-    the terminal, where Python would otherwise print them with their tracebacks."""
+    Warnings of the libraries underneath (asyncio, uvicorn, httpx) go there too, as JSON
+    lines like ours (tracebacks inside), never to the terminal."""
     data_dir.mkdir(parents=True, exist_ok=True)
     stream = open(data_dir / LOG_FILE, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     handler = logger.registered_handler
@@ -28,6 +45,6 @@ def log_to_file(data_dir: Path) -> None:
         handler.setStream(stream)
     libraries = logging.StreamHandler(stream)
     libraries.setLevel(logging.WARNING)
-    libraries.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    libraries.setFormatter(LibraryJsonFormatter())
     libraries.addFilter(lambda record: not record.name.startswith(logger.service))  # ours are logged already
     logging.getLogger().addHandler(libraries)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import signal
 from collections.abc import AsyncIterator, Iterator
@@ -102,6 +103,9 @@ async def serve_inbox(runtime: EmbeddedRuntime, watcher: InboxWatcher, poll_s: f
                 await _pick_up(runtime, ready)
             except Exception as error:  # one file's trouble never ends the service
                 logger.exception("inbox file failed", extra={"error_type": type(error).__name__})
+                if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE):
+                    watcher.retry_later(ready)  # short of descriptors for now, not a bad file
+                    continue
                 console.print(f"failed to pick up {shown_name(ready.key)}: {type(error).__name__}", markup=False)
         try:
             await asyncio.wait_for(stop.wait(), timeout=poll_s)

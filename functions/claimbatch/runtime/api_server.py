@@ -25,6 +25,7 @@ from claimbatch.adapters.embedded.signed_file_links import SignedFileLinks
 from claimbatch.observability import logger
 from claimbatch.runtime.api_tokens import ApiTokens, api_token_problem
 from claimbatch.runtime.embedded import EmbeddedRuntime
+from claimbatch.runtime.guarded_http import ConnectionLimits, guarded_h11_protocol
 from claimbatch.runtime.job_api_app import create_api_app
 from claimbatch.runtime.listening_socket import base_url_of, bind_socket
 
@@ -61,7 +62,11 @@ def _is_loopback(host: str) -> bool:
 
 @contextlib.asynccontextmanager
 async def serve_job_api(
-    runtime: EmbeddedRuntime, host: str, port: int, api_token: str | Mapping[str, str] | None
+    runtime: EmbeddedRuntime,
+    host: str,
+    port: int,
+    api_token: str | Mapping[str, str] | None,
+    limits: ConnectionLimits = ConnectionLimits(),
 ) -> AsyncIterator[RunningJobApi]:
     """Serve the job API for `runtime` (started, on this event loop) while the block runs.
 
@@ -78,7 +83,13 @@ async def serve_job_api(
     app = create_api_app(runtime, SignedFileLinks(base_url), tokens)
     server = _HostedServer(
         uvicorn.Config(
-            app, lifespan="off", log_config=None, access_log=False, server_header=False, timeout_graceful_shutdown=1
+            app,
+            http=guarded_h11_protocol(limits),
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=1,
         )
     )
     serving = asyncio.create_task(server.serve(sockets=[sock]))

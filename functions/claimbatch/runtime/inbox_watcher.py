@@ -107,6 +107,10 @@ class InboxWatcher:
         self._handed_out.update((file.key, file.version) for file in ready)
         return ready
 
+    def retry_later(self, file: ReadyFile) -> None:
+        """Hand `file` out again at a next poll (it could not be taken up just now)."""
+        self._handed_out.discard((file.key, file.version))
+
     def _skip(self, key: str, version: str, reason: str) -> None:
         if (key, version) in self._skipped:
             return

@@ -47,3 +47,35 @@ def test_a_file_whose_job_cannot_be_made_is_logged_and_the_next_file_is_picked_u
     assert runtime.created == ["inbox/a.csv"]
     assert '"inbox file failed"' in captured_logs.text and "UnicodeEncodeError" in captured_logs.text
     assert "boom" not in captured_logs.text
+
+
+def test_a_file_met_while_short_of_descriptors_is_tried_again():
+    import errno
+
+    from claimbatch.runtime.inbox_watcher import InboxWatcher
+
+    class Exhausted(_Runtime):
+        attempts = 0
+
+        def create_new_job(self, key: str, version: str, size: int):
+            Exhausted.attempts += 1
+            if Exhausted.attempts == 1:
+                raise OSError(errno.EMFILE, "Too many open files")
+            return super().create_new_job(key, version, size)
+
+    async def scenario(tmp_path) -> _Runtime:
+        stop = asyncio.Event()
+        runtime = Exhausted(stop)
+        (tmp_path / "inbox").mkdir()
+        (tmp_path / "inbox" / "a.csv").write_bytes(b"data")
+        watcher = InboxWatcher(tmp_path, settle_s=0.0)
+        await asyncio.wait_for(serve_inbox(runtime, watcher, 0.01, stop), 5)  # type: ignore[arg-type]
+        return runtime
+
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        runtime = asyncio.run(scenario(Path(folder)))
+
+    assert runtime.created == ["inbox/a.csv"] and Exhausted.attempts == 2
