@@ -30,7 +30,7 @@ from claimbatch.api.notification_models import (
 )
 from claimbatch.api.request_context import Tenant, provide
 from claimbatch.domain.notification_messages import channel_test_notification
-from claimbatch.domain.notification_settings import NotificationSettings, WebhookChannel
+from claimbatch.domain.notification_settings import MAX_EMAILS, MAX_WEBHOOKS, NotificationSettings, WebhookChannel
 from claimbatch.domain.webhook_address_rules import WebhookUrlRefused
 from claimbatch.logic.deliver_notification import attempt_delivery
 from claimbatch.logic.delivery_policy import Verdict
@@ -38,7 +38,8 @@ from claimbatch.observability import logger
 
 DEPS_KEY = "notification_deps"
 SECURITY = [{"bearer": []}]
-_TEST_SENDS_AT_ONCE = 8
+# Every channel at once: a test answers within one webhook timeout (10 s), inside the API's 29 s.
+_TEST_SENDS_AT_ONCE = MAX_WEBHOOKS + MAX_EMAILS
 
 router = Router()
 

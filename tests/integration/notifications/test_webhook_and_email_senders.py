@@ -127,3 +127,95 @@ def test_a_mail_server_saying_try_later_is_transient_and_a_refusal_is_permanent(
 def test_no_mail_server_is_a_connection_failure():
     sender = SmtpEmailSender(SmtpSettings(host="127.0.0.1", port=9, timeout_s=2))
     assert sender.send("a@example.test", a_notification()).failure is SendFailure.CONNECTION
+
+
+# -- https: the request goes to the checked address, TLS still checks the name ----------------
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """An HTTPS receiver on 127.0.0.1 with a certificate for hooks.localtest, from a test authority."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    authority, cert_pem, key_pem = _test_authority_and_certificate("hooks.localtest")
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(key_pem)
+    seen: list[dict[str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append({name.lower(): value for name, value in self.headers.items()})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    trust = ssl.create_default_context(cadata=authority.decode())
+    try:
+        yield server.server_address[1], trust, seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _test_authority_and_certificate(name: str) -> tuple[bytes, bytes, bytes]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+
+    def build(subject, issuer, key, signer, *, ca: bool, san: str | None):  # type: ignore[no-untyped-def]
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now.replace(year=now.year + 1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if san:
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(san)]), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "claimbatch test authority")])
+    ca = build("claimbatch test authority", ca_name, ca_key, ca_key, ca=True, san=None)
+    leaf = build(name, ca_name, leaf_key, ca_key, ca=False, san=name)
+    key_pem = leaf_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return ca.public_bytes(serialization.Encoding.PEM), leaf.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def test_https_goes_to_the_checked_address_and_tls_verifies_the_name(tls_receiver):
+    port, trust, seen = tls_receiver
+    sender = HttpWebhookSender(local=True, resolve=fake_dns({"hooks.localtest": ["127.0.0.1"]}), verify=trust)
+
+    report = sender.send(f"https://hooks.localtest:{port}/hooks", new_webhook_secret(), a_notification())
+
+    assert report.status == 204
+    assert seen[0]["host"] == f"hooks.localtest:{port}"
+
+
+def test_https_to_a_name_the_certificate_does_not_name_fails(tls_receiver):
+    port, trust, seen = tls_receiver
+    sender = HttpWebhookSender(local=True, resolve=fake_dns({"other.localtest": ["127.0.0.1"]}), verify=trust)
+
+    report = sender.send(f"https://other.localtest:{port}/hooks", new_webhook_secret(), a_notification())
+
+    assert report.failure is SendFailure.CONNECTION
+    assert seen == []

@@ -11,6 +11,7 @@ Redirects are not followed; proxies from the environment are not used.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from datetime import datetime
 
@@ -41,11 +42,12 @@ class HttpWebhookSender:
         resolve: Resolver = resolve_host,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         clock: Callable[[], datetime] = utc_now,
+        verify: ssl.SSLContext | bool = True,  # tests: a context trusting their own authority
     ) -> None:
         self._local = local
         self._resolve = resolve
         self._clock = clock
-        self._client = httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False)
+        self._client = httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False, verify=verify)
 
     def close(self) -> None:
         self._client.close()
