@@ -8,6 +8,7 @@ Each test saves a screenshot of every screen it reaches in its own tmp_path.
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import json
 import re
@@ -236,8 +237,71 @@ def test_a_running_job_is_cancelled_from_the_page(service: Service, screen: Scre
     screen.shot("2-cancelled")
     with page.expect_download() as download:
         row.get_by_role("link", name="Download results").click()
-    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 401 and any(line.endswith("cancelled") or "ancel" in line for line in lines[1:])
+    with Path(download.value.path()).open(newline="", encoding="utf-8") as handle:
+        lines = list(csv.reader(handle))[1:]
+    # Every row once, in order; those not looked up before the cancel are marked so.
+    assert [line[0] for line in lines] == [str(n) for n in range(1, 401)]
+    assert any(line[7:9] == ["False", "cancelled"] for line in lines)
+
+
+def test_a_file_dropped_on_the_page_is_uploaded(service: Service, screen: Screen):
+    page = screen.page
+    screen.open(service.page_url)
+    name = _unique("dropped")
+    # When a file is dragged from the desktop and dropped on the upload box
+    page.evaluate(
+        """([name, text]) => {
+            const data = new DataTransfer();
+            data.items.add(new File([text], name, { type: "text/csv" }));
+            const zone = document.getElementById("drop-zone");
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+            }
+        }""",
+        [name, f"{HEADER}\n{SEED_ROW}\n"],
+    )
+    expect(page.locator("#drop-help")).to_have_text(f"Ready to upload {name}.")
+    screen.shot("1-dropped")
+    page.get_by_role("button", name="Upload").click()
+
+    # Then it becomes a job like a picked file
+    expect(_state(_row(page, name))).to_have_text("Completed", timeout=JOB_TIMEOUT_MS)
+
+
+def test_the_jobs_table_pages_through_older_jobs(service: Service, screen: Screen):
+    # Given more jobs than one page shows (files dropped straight into the inbox)
+    inbox = service.serve.data_dir / "inbox"
+    tag = uuid.uuid4().hex[:6]
+    for n in range(12):
+        (inbox / f"paged-{tag}-{n:02d}.csv").write_text(f"{HEADER}\n{SEED_ROW}\n", encoding="utf-8")
+
+    def jobs_made() -> int:
+        listed = httpx.get(f"{service.page_url}jobs", params={"limit": 100}, timeout=10).json()["jobs"]
+        return sum(job["filename"].startswith(f"paged-{tag}-") for job in listed)
+
+    wait_until(lambda: jobs_made() == 12, 90, "the inbox's files to become jobs")
+    page = screen.page
+    screen.open(service.page_url)
+    rows = page.locator("#jobs-body tr")
+
+    # When the table shows the first page, the newest ten jobs
+    expect(rows).to_have_count(10)
+    expect(rows.filter(has_text=f"paged-{tag}-")).to_have_count(10)  # the newest
+    newer, older = page.get_by_role("button", name="Newer jobs"), page.get_by_role("button", name="Older jobs")
+    expect(newer).to_be_disabled()
+    expect(older).to_be_enabled(timeout=JOB_TIMEOUT_MS)
+    first_page = rows.locator(".filename").all_inner_texts()
+    screen.shot("1-first-page")
+
+    # Then Older jobs shows the next ones, none of the first page's, and Newer jobs goes back
+    older.click()
+    expect(page.locator("#page-number")).to_have_text("Page 2")
+    expect(newer).to_be_enabled()
+    second_page = rows.locator(".filename").all_inner_texts()
+    assert second_page and not set(second_page) & set(first_page)
+    screen.shot("2-second-page")
+    newer.click()
+    expect(page.locator("#page-number")).to_have_text("Page 1")
 
 
 def test_rows_failed_during_an_outage_are_retried_from_the_page(service: Service, screen: Screen):

@@ -1,12 +1,14 @@
 // The jobs table: the tenant's jobs newest first, a page at a time, updated every few
-// seconds while a job on the page (or a file just uploaded) is still on its way.
+// seconds while a job on the page (or a file just uploaded) is still on its way, and
+// now and then otherwise.
 // Rows are kept by job and updated in place, so focus and screen-reader position survive.
 
 import { ApiError } from "./api.js";
 import { announce, byId, el, show, timeElement } from "./dom.js";
 
 const PAGE_SIZE = 10;
-const POLL_MS = 2000;
+const POLL_MS = 2000; // while a job on the page is running
+const IDLE_POLL_MS = 20000; // otherwise: files dropped by SFTP or into the bucket show up too
 const RUNNING = new Set(["AWAITING_UPLOAD", "RECEIVED", "SPLITTING", "PROCESSING", "AGGREGATING"]);
 const CANCELLABLE = new Set(["RECEIVED", "SPLITTING", "PROCESSING"]);
 const STATE_LABELS = {
@@ -26,6 +28,12 @@ const keyOf = (view) => view.upload_id || view.job_id;
 const stem = (filename) => filename.replace(/\.csv$/i, "");
 const unsuccessful = (counts) => counts.done - counts.succeeded;
 const retryableRows = (view) => view.counts.retryable;
+// A cancelled job's results file is written a moment after the cancel: follow it until then
+// (for a while: a file that never comes must not keep the page polling forever).
+const SETTLING_MS = 10 * 60_000;
+const settling = (view) => view.state === "CANCELLED" && !view.results
+  && Date.now() - Date.parse(view.completed_at || view.created_at) < SETTLING_MS;
+const changing = (view) => RUNNING.has(view.state) || settling(view);
 
 function progressText(view) {
   const { total, done } = view.counts;
@@ -102,9 +110,8 @@ export class JobsTable {
     const views = await this.withPending(listing.jobs);
     this.render(views);
     this.loaded = true;
-    if (views.some((view) => RUNNING.has(view.state)) || this.pending.size) {
-      this.timer = setTimeout(() => this.refresh(), POLL_MS);
-    }
+    const busy = views.some(changing) || this.pending.size;
+    this.timer = setTimeout(() => this.refresh(), busy ? POLL_MS : IDLE_POLL_MS);
   }
 
   /** Uploads whose job is not listed yet, asked for one by one (GET /jobs/{upload id}). */
