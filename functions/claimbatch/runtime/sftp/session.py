@@ -98,8 +98,7 @@ class TenantSftpSession(asyncssh.SFTPServer):
         place = resolve(path)
         if not pflags & FXF_WRITE:
             check_read(place)
-            self._budget.take(len(self._open))
-            return self._track(Download(self._files.open_for_reading(place)))
+            return self._track(lambda: Download(self._files.open_for_reading(place)))
         if pflags & (FXF_READ | FXF_APPEND):
             raise Refused(Refusal.UNSUPPORTED, "Files here are uploaded whole: open them for writing only.")
         check_upload(place)
@@ -111,10 +110,10 @@ class TenantSftpSession(asyncssh.SFTPServer):
                 raise Refused(Refusal.UNSUPPORTED, "Resuming an upload is not supported; upload the whole file again.")
         elif not pflags & FXF_CREAT:
             raise Refused(Refusal.NOT_FOUND, "No such file or folder.")
-        self._budget.take(len(self._open))
-        upload = Upload(self._staging, target)
+        upload = self._track(lambda: Upload(self._staging, target))
+        assert isinstance(upload, Upload)
         self._places[upload] = place
-        return self._track(upload)
+        return upload
 
     @_answered
     async def close(self, handle: Download | Upload) -> None:
@@ -256,7 +255,14 @@ class TenantSftpSession(asyncssh.SFTPServer):
 
     # -- helpers ----------------------------------------------------------------
 
-    def _track(self, handle: Download | Upload) -> Download | Upload:
+    def _track(self, opening: Callable[[], Download | Upload]) -> Download | Upload:
+        """Open a file within the open-file budget; a failed open gives its share back."""
+        self._budget.take(len(self._open))
+        try:
+            handle = opening()
+        except BaseException:
+            self._budget.give_back()
+            raise
         self._open.add(handle)
         return handle
 
