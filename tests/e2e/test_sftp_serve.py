@@ -292,3 +292,32 @@ def test_hundreds_of_tiny_bad_files_each_fail_their_own_job_with_one_clear_error
             error = json.loads(handle.read())["error"]
     assert error.startswith("missing required columns: claim_number") and "\n" not in error
     assert service.serve.process.poll() is None
+
+
+def test_only_sftp_is_served_no_command_or_shell(service: SftpService, tmp_path: Path):
+    marker = tmp_path / "ran"
+    ssh = [
+        "ssh",
+        "-p",
+        str(service.port),
+        "-i",
+        str(service.acme.key),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "LogLevel=ERROR",
+        "acme@127.0.0.1",
+    ]
+
+    command = subprocess.run([*ssh, f"touch {marker}"], capture_output=True, text=True, timeout=60, check=False)
+    shell = subprocess.run([*ssh, "-tt"], input="", capture_output=True, text=True, timeout=60, check=False)
+
+    assert command.returncode != 0 and "exec request failed" in command.stderr
+    assert shell.returncode != 0 and "shell request failed" in shell.stderr
+    assert not marker.exists()
