@@ -93,6 +93,10 @@ class SftpServer(Construct):
             ),
         )
         statements = [
+            # Transfer Family looks the bucket's region up (AWS's example user policies allow it).
+            iam.PolicyStatement(
+                sid="BucketLocation", actions=["s3:GetBucketLocation"], resources=[ingest.bucket.bucket_arn]
+            ),
             iam.PolicyStatement(
                 sid="ListOwnFolders",
                 actions=["s3:ListBucket"],

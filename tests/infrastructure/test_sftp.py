@@ -113,7 +113,9 @@ def test_a_tenants_role_writes_only_its_inbox_and_reads_only_its_results(sftp: S
     for tenant, user in _users(sftp).items():
         statements = {statement["Sid"]: statement for statement in _role_policy(sftp, user)}
 
-        assert set(statements) == {"ListOwnFolders", "Inbox", "ResultsReadOnly", "StackKeyThroughS3"}
+        assert set(statements) == {"BucketLocation", "ListOwnFolders", "Inbox", "ResultsReadOnly", "StackKeyThroughS3"}
+        location = statements["BucketLocation"]
+        assert (location["Action"], location["Resource"]) == ("s3:GetBucketLocation", bucket_arn)
         assert all(statement["Effect"] == "Allow" for statement in statements.values())
         listing = statements["ListOwnFolders"]
         assert (listing["Action"], listing["Resource"]) == ("s3:ListBucket", bucket_arn)
