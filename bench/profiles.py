@@ -42,7 +42,7 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("claimbatch/logic/split_file.py", "claimbatch/ports/messages.py"),
     ),
     ("result rows (domain/result_row.py)", ("claimbatch/domain/result_row.py",)),
-    ("SQLite job store (adapters/embedded/sqlite_job_store.py)", ("claimbatch/adapters/embedded/sqlite_job_store.py", "sqlite3/")),
+    ("SQLite job store (adapters/embedded/sqlite_*.py)", ("claimbatch/adapters/embedded/sqlite_", "sqlite3/")),
     (
         "aggregation: ordered results CSV (logic/aggregate_results.py, domain/results_writer.py)",
         (

@@ -1,0 +1,150 @@
+"""The SQLite job store's tables: schema (migrated forward when an older data folder
+is opened), the shared connection, and how rows become jobs and results."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from claimbatch.domain.job import Job, JobCounts, JobState, SourceObject, tenant_of
+from claimbatch.domain.result_row import ResultRow
+
+COUNTER_FIELDS = ("done", "succeeded", "not_found", "invalid", "failed", "cancelled", "retryable")
+RESULT_FIELDS = tuple(ResultRow.__dataclass_fields__)
+ACCEPTING_ROWS = (JobState.SPLITTING.value, JobState.PROCESSING.value)
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    source TEXT NOT NULL,
+    total INTEGER,
+    {", ".join(f"{name} INTEGER NOT NULL DEFAULT 0" for name in COUNTER_FIELDS)},
+    error TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    completed_at TEXT,
+    updated_at TEXT,
+    results_key TEXT NOT NULL,
+    summary_key TEXT NOT NULL,
+    rows_split INTEGER NOT NULL DEFAULT 0,
+    split_lease_until REAL NOT NULL DEFAULT 0,
+    redrives INTEGER NOT NULL DEFAULT 0,
+    tenant TEXT NOT NULL DEFAULT 'default',
+    source_key TEXT NOT NULL DEFAULT '',
+    retries INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at);
+CREATE TABLE IF NOT EXISTS results (
+    job_id TEXT NOT NULL,
+    {", ".join(f"{name} {'INTEGER' if name in ('row', 'retryable') else 'TEXT'}" for name in RESULT_FIELDS)},
+    PRIMARY KEY (job_id, row)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS counted_chunks (
+    job_id TEXT NOT NULL,
+    chunk_id TEXT NOT NULL,
+    PRIMARY KEY (job_id, chunk_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id TEXT PRIMARY KEY,
+    record TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+# Columns added after the first release: a data folder made by an older version gets them
+# (filled from the job's source) when it is opened.
+ADDED_JOB_COLUMNS = {
+    "tenant": "TEXT NOT NULL DEFAULT 'default'",
+    "source_key": "TEXT NOT NULL DEFAULT ''",
+    "retries": "INTEGER NOT NULL DEFAULT 0",
+    "retryable": "INTEGER NOT NULL DEFAULT 0",
+}
+INDEXES = "CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs (tenant, created_at, job_id);"
+
+
+class SqliteTables:
+    """The database file and what every role of the store does with it: one WAL
+    connection behind a lock (the splitter threads and the worker pool share it),
+    immediate transactions, conditional updates."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+            self._add_missing_columns()
+            self._db.executescript(INDEXES)
+
+    def _add_missing_columns(self) -> None:
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        missing = [name for name in ADDED_JOB_COLUMNS if name not in present]
+        if not missing:
+            return
+        with self._transaction() as db:
+            for name in missing:
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {ADDED_JOB_COLUMNS[name]}")
+            for row in db.execute("SELECT job_id, source FROM jobs").fetchall():
+                key = json.loads(row["source"])["key"]
+                db.execute(
+                    "UPDATE jobs SET tenant = ?, source_key = ? WHERE job_id = ?", (tenant_of(key), key, row["job_id"])
+                )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _update(self, sql: str, params: Sequence[object]) -> bool:
+        with self._transaction() as db:
+            return db.execute(sql, params).rowcount == 1
+
+
+def position_after(after: str) -> tuple[str, str]:
+    created_at, separator, job_id = after.rpartition("#")
+    if not separator or not created_at or not job_id:
+        raise ValueError("not a position in a job listing")
+    return created_at, job_id
+
+
+def result_values(result: ResultRow) -> tuple[object, ...]:
+    record = result.to_record()
+    return tuple(int(record[name]) if name == "retryable" else record[name] for name in RESULT_FIELDS)
+
+
+def result_of(record: sqlite3.Row) -> ResultRow:
+    return ResultRow.from_record({name: record[name] for name in RESULT_FIELDS})
+
+
+def job_of_row(row: sqlite3.Row) -> Job:
+    return Job(
+        job_id=row["job_id"],
+        source=SourceObject.model_validate(json.loads(row["source"])),
+        state=JobState(row["state"]),
+        counts=JobCounts(total=row["total"], **{name: row[name] for name in COUNTER_FIELDS}),
+        error=row["error"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        started_at=datetime.fromisoformat(row["started_at"]) if row["started_at"] else None,
+        completed_at=datetime.fromisoformat(row["completed_at"]) if row["completed_at"] else None,
+        updated_at=datetime.fromisoformat(row["updated_at"]) if row["updated_at"] else None,
+        redrives=row["redrives"],
+        results_key=row["results_key"],
+        summary_key=row["summary_key"],
+    )
