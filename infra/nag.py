@@ -128,7 +128,8 @@ INBOX_OBJECTS = (
 )
 RESULTS_OBJECTS = (
     "The aggregator writes (PutObject and multipart upload) results files and summaries under results/ of the "
-    "one ingest bucket, named after the input files, so the results/ prefix is the narrowest scope there is. It "
+    "one ingest bucket, named after the input files, so the results/ prefix is the narrowest scope there is, and "
+    "reads them there (GetObject) only to copy a job's own results file to the name users see. It "
     "cannot overwrite inbox/."
 )
 AGGREGATOR_INBOX_OBJECTS = (

@@ -24,5 +24,6 @@ class Aggregator(Construct):
         self.handler.allow(
             kit.table.access_statement(*TABLE_ACTIONS),
             kit.ingest.write_statement(RESULTS_PREFIX),
+            kit.ingest.download_statement(RESULTS_PREFIX),  # CopyObject of a job's own results file
             kit.ingest.read_statement(INBOX_PREFIX),  # a cancelled job's rows not looked up are listed from the input
         )

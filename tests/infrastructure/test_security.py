@@ -359,7 +359,8 @@ def test_the_aggregator_writes_only_under_results(synthesized: Synthesized) -> N
     bucket = synthesized.logical_id(stack.ingest.bucket)
 
     assert granted["s3:PutObject"] == {f"<{bucket}.Arn>/results/*"}
-    assert granted["s3:GetObject"] == {f"<{bucket}.Arn>/inbox/*"}  # a cancelled job's input, read again
+    # a cancelled job's input, read again; a job's own results file, copied to the name users see
+    assert granted["s3:GetObject"] == {f"<{bucket}.Arn>/inbox/*", f"<{bucket}.Arn>/results/*"}
     assert granted["sqs:SendMessage"] == {f"<{synthesized.logical_id(stack.notifications.queue.queue)}.Arn>"}
     assert granted["dynamodb:Query"] == {f"<{synthesized.logical_id(stack.jobs.table)}.Arn>"}
     assert "dynamodb:BatchWriteItem" not in granted

@@ -13,7 +13,7 @@ from claimbatch.api.failed_rows import TooManyFailedRows, failed_rows_csv
 from claimbatch.api.job_views import results_ready
 from claimbatch.api.request_context import Deps, Tenant, job_of_upload
 from claimbatch.api.route_docs import BAD_REQUEST, JOB_ERRORS, SECURITY, JobId, error_answer
-from claimbatch.domain.job import Job
+from claimbatch.domain.job import Job, job_results_key
 
 router = Router()
 
@@ -44,9 +44,9 @@ def _job_with_results(tenant: str, job_id: str, deps: JobApiDeps) -> Job:
 )
 def get_results(job_id: JobId, tenant: Tenant, deps: Deps):  # type: ignore[no-untyped-def]  # a Response: no model
     job = _job_with_results(tenant, job_id, deps)
-    filename = job.results_key.rsplit("/", 1)[-1]
+    filename = job.results_key.rsplit("/", 1)[-1]  # the name users know; the bytes are the job's own copy
     url = deps.links.download_url(
-        job.source.bucket, job.results_key, filename, deps.clock() + deps.settings.download_expires
+        job.source.bucket, job_results_key(job), filename, deps.clock() + deps.settings.download_expires
     )
     return Response(status_code=HTTPStatus.FOUND, headers={"Location": url, "Cache-Control": "no-store"}, body="")
 
@@ -67,7 +67,7 @@ def get_results(job_id: JobId, tenant: Tenant, deps: Deps):  # type: ignore[no-u
 def get_errors(job_id: JobId, tenant: Tenant, deps: Deps):  # type: ignore[no-untyped-def]  # CSV, not a model
     job = _job_with_results(tenant, job_id, deps)
     limit = deps.settings.max_errors_bytes
-    chunks = deps.objects.read_chunks(job.source.bucket, job.results_key, None)
+    chunks = deps.objects.read_chunks(job.source.bucket, job_results_key(job), None)
     try:
         body = failed_rows_csv(chunks, limit)
     except TooManyFailedRows:

@@ -29,7 +29,7 @@ from claimbatch.cli.simulator_options import (
     SimRateLimit,
     simulator_knobs,
 )
-from claimbatch.domain.job import INBOX_PREFIX, Job, JobState
+from claimbatch.domain.job import INBOX_PREFIX, Job, JobState, job_results_key
 from claimbatch.domain.notification_settings import Channel
 from claimbatch.observability import logger
 from claimbatch.runtime.embedded import DB_NAME, EmbeddedRuntime, EmbeddedSettings
@@ -186,7 +186,7 @@ async def _run(
             raise FileLevelError(job.error or "the job failed")
         if out is not None:
             try:
-                shutil.copyfile(runtime.objects.path_of(job.results_key), out)
+                shutil.copyfile(runtime.objects.path_of(job_results_key(job)), out)
             except OSError as error:
                 _print_summary(job, runtime, time.monotonic() - started, None)
                 _say_error(f"cannot write {out}: {error.strerror or type(error).__name__}")

@@ -229,7 +229,8 @@ def serve(
     """Watch DATA/inbox/ and write each CSV's results under DATA/results/, as the bucket does.
 
     Drop (or copy) a .csv file into DATA/inbox/<path>/; its results appear as
-    DATA/results/<path>/<name>.results.csv with <name>.summary.json. A file is
+    DATA/results/<path>/<name>.results.csv with <name>.summary.json (another name
+    than *.csv: <name>-results.csv). A file is
     picked up once it is complete (unchanged for --settle-s, and no longer open
     for writing); names starting with '.' or ending in .tmp, .part, .filepart,
     .partial or ~ are left alone, so copy under such a name and rename when done.

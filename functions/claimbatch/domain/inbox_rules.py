@@ -13,11 +13,13 @@ def skip_reason(key: str, size: int | None) -> str | None:
         return "a name that is not valid UTF-8 (rename the file)"
     if not key.startswith(INBOX_PREFIX):
         return "outside the inbox prefix"
-    name = key.rsplit("/", 1)[-1]
+    folders, _, name = key.rpartition("/")
     if not name:
         return "a folder marker"
     if name.startswith("."):
         return "a hidden file"
+    if any(folder.startswith(".") for folder in folders.split("/")):
+        return "in a hidden folder"
     if name.lower().endswith(_PARTIAL_SUFFIXES):
         return "a partial upload"
     if size == 0:

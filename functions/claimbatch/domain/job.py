@@ -141,11 +141,29 @@ INBOX_PREFIX = "inbox/"
 RESULTS_PREFIX = "results/"
 
 
+OTHER_RESULTS_SUFFIX = "-results.csv"
+OTHER_SUMMARY_SUFFIX = "-summary.json"
+JOB_COPIES_FOLDER = ".jobs"  # beside the results: each job's own copy of its results file
+
+
 def output_keys(input_key: str) -> tuple[str, str]:
-    """inbox/<path>/<name>.csv → results/<path>/<name>.results.csv and .summary.json."""
+    """inbox/<path>/<name>.csv → results/<path>/<name>.results.csv and .summary.json;
+    any other name (`a.CSV`, `a.txt`, `a`) → <name>-results.csv and <name>-summary.json.
+
+    No two input keys share an output: `.results.csv` outputs come from `.csv`
+    inputs only (one each), `-results.csv` outputs from the others (one each)."""
     relative = input_key[len(INBOX_PREFIX) :] if input_key.startswith(INBOX_PREFIX) else input_key
-    stem = relative[: -len(".csv")] if relative.lower().endswith(".csv") else relative
-    return RESULTS_PREFIX + stem + RESULTS_SUFFIX, RESULTS_PREFIX + stem + SUMMARY_SUFFIX
+    if relative.endswith(".csv"):
+        stem = relative[: -len(".csv")]
+        return RESULTS_PREFIX + stem + RESULTS_SUFFIX, RESULTS_PREFIX + stem + SUMMARY_SUFFIX
+    return RESULTS_PREFIX + relative + OTHER_RESULTS_SUFFIX, RESULTS_PREFIX + relative + OTHER_SUMMARY_SUFFIX
+
+
+def job_results_key(job: Job) -> str:
+    """The job's own copy of its results file, which later jobs of the same input name never
+    replace (they replace the file at `results_key`): results/<path>/.jobs/<job_id>.results.csv."""
+    folder = job.results_key.rsplit("/", 1)[0]
+    return f"{folder}/{JOB_COPIES_FOLDER}/{job.job_id}{RESULTS_SUFFIX}"
 
 
 DEFAULT_TENANT = "default"
@@ -171,6 +189,7 @@ __all__ = [
     "SourceObject",
     "can_transition",
     "job_id_for",
+    "job_results_key",
     "new_job",
     "output_keys",
 ]

@@ -17,7 +17,7 @@ from typing import TypeVar
 from claimbatch.domain.claim_row import ParsedRow, ValidRow
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.input_reader import InputLimits, read_claim_rows
-from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, utc_now
+from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, job_results_key, utc_now
 from claimbatch.domain.result_row import ResultRow, RowOutcome, result_from_invalid
 from claimbatch.domain.results_order import one_result_per_row
 from claimbatch.domain.results_writer import iter_results_csv
@@ -75,7 +75,7 @@ def aggregate_job(job_id: str, deps: AggregateDeps) -> JobState | None:
             yield result
 
     rows = one_result_per_row(store.iter_results(job_id), total, _log_missing(job_id))
-    objects.write_stream(bucket, job.results_key, iter_results_csv(counted(rows)), CSV_CONTENT_TYPE)
+    _write_results(objects, job, iter_results_csv(counted(rows)))
 
     # The summary counts what the file holds, so a job the sweeper had to finish
     # reports its missing rows as failed.
@@ -87,6 +87,14 @@ def aggregate_job(job_id: str, deps: AggregateDeps) -> JobState | None:
     store.transition(job_id, [JobState.AGGREGATING], JobState.COMPLETED, at=completed_at)
     logger.info("job completed", extra={"job_id": job_id, "rows": total})
     return JobState.COMPLETED
+
+
+def _write_results(objects: ObjectStore, job: Job, lines: Iterable[bytes]) -> None:
+    """The job's own copy first (its results link serves it, whatever later jobs of the
+    same input name write), then the file users see at the documented path."""
+    own = job_results_key(job)
+    objects.write_stream(job.source.bucket, own, lines, CSV_CONTENT_TYPE)
+    objects.copy(job.source.bucket, own, job.results_key)
 
 
 def cancelled_row(row: int, claim_number: str) -> ResultRow:
@@ -104,7 +112,7 @@ def _write_cancelled(job: Job, deps: AggregateDeps) -> None:
                 tally.add(result)
                 yield result
 
-        deps.objects.write_stream(job.source.bucket, job.results_key, iter_results_csv(counted()), CSV_CONTENT_TYPE)
+        _write_results(deps.objects, job, iter_results_csv(counted()))
         return tally
 
     try:

@@ -15,6 +15,10 @@ class ObjectStore(Protocol):
         """Write an object from a stream of chunks, without holding it all in memory."""
         ...
 
+    def copy(self, bucket: str, source_key: str, target_key: str) -> None:
+        """Put a copy of an object at `target_key` (replacing what was there), in one step."""
+        ...
+
     def location(self, bucket: str, key: str) -> str:
         """Where a user finds the object (s3://… or a local path)."""
         ...

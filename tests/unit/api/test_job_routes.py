@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from claimbatch.api.routes import openapi_document
-from claimbatch.domain.job import JobCounts, JobState, OutcomeTally
+from claimbatch.domain.job import JobCounts, JobState, OutcomeTally, job_results_key
 from claimbatch.domain.result_row import ResultRow, RowOutcome
 from claimbatch.domain.results_writer import iter_results_csv
 
@@ -129,7 +129,8 @@ def test_results_redirect_once_completed_and_409_before(api):
 
     assert done.status == 302 and done.body == ""
     assert done.headers["location"] == (
-        f"https://downloads.example/local/results/acme/c.results.csv?as=c.results.csv&until={int(later(5).timestamp())}"
+        f"https://downloads.example/local/results/acme/.jobs/{job.job_id}.results.csv"  # the job's own copy,
+        f"?as=c.results.csv&until={int(later(5).timestamp())}"  # named as users know it
     )
 
 
@@ -140,7 +141,7 @@ def test_errors_are_the_results_lines_that_did_not_succeed(api):
         ResultRow(row=2, claim_number="A2", outcome=RowOutcome.NOT_FOUND, error="Claim not found"),
         ResultRow(row=3, claim_number="=A3", outcome=RowOutcome.INVALID, error="subscriber_id '' is empty,\nsee row"),
     ]
-    api.objects.write_stream("local", job.results_key, iter_results_csv(rows), "text/csv")
+    api.objects.write_stream("local", job_results_key(job), iter_results_csv(rows), "text/csv")
 
     answer = api.call("GET", f"/jobs/{job.job_id}/errors")
 
@@ -157,7 +158,7 @@ def test_errors_too_large_to_answer_are_413(api):
         ResultRow(row=n, claim_number=f"N{n}", outcome=RowOutcome.NOT_FOUND, error="Claim not found")
         for n in range(1, 20)
     ]
-    api.objects.write_stream("local", job.results_key, iter_results_csv(rows), "text/csv")
+    api.objects.write_stream("local", job_results_key(job), iter_results_csv(rows), "text/csv")
 
     assert api.call("GET", f"/jobs/{job.job_id}/errors").status == 413
 

@@ -22,12 +22,27 @@ def test_the_same_object_version_is_the_same_job_and_a_new_version_a_new_one():
     ("key", "results", "summary"),
     [
         ("inbox/claims.csv", "results/claims.results.csv", "results/claims.summary.json"),
-        ("inbox/acme/2025/aug.CSV", "results/acme/2025/aug.results.csv", "results/acme/2025/aug.summary.json"),
-        ("inbox/feed.txt", "results/feed.txt.results.csv", "results/feed.txt.summary.json"),
+        ("inbox/acme/2025/aug.csv", "results/acme/2025/aug.results.csv", "results/acme/2025/aug.summary.json"),
+        ("inbox/acme/aug.CSV", "results/acme/aug.CSV-results.csv", "results/acme/aug.CSV-summary.json"),
+        ("inbox/feed.txt", "results/feed.txt-results.csv", "results/feed.txt-summary.json"),
+        ("inbox/feed", "results/feed-results.csv", "results/feed-summary.json"),
     ],
 )
 def test_results_sit_beside_the_input_under_results(key, results, summary):
     assert output_keys(key) == (results, summary)
+
+
+def test_no_two_inputs_share_a_results_or_summary_path():
+    names = ["a", "a.csv", "a.CSV", "a.Csv", "a.csv.csv", "a.CSV.csv", "a.results.csv", "a.results", "a-results.csv",
+             "a-results", "a.summary.json", "a.txt", "a.txt.csv", "a-", "a.", ".csv", "a-summary.json", "a.json"]
+    outputs = [path for name in names for path in output_keys(f"inbox/t/{name}")]
+
+    assert len(set(outputs)) == len(outputs) == 2 * len(names)
+    assert all(path.startswith("results/t/") for path in outputs)
+
+
+def test_files_in_hidden_folders_are_not_jobs():
+    assert skip_reason("inbox/acme/.jobs/x.csv", 10) == "in a hidden folder"
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,12 @@ class S3ObjectStore:
         answer = self._s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=bytes(data))
         return {"PartNumber": number, "ETag": answer["ETag"]}
 
+    def copy(self, bucket: str, source_key: str, target_key: str) -> None:
+        """Server-side CopyObject (one call up to 5 GB; a results file of the 1,000,000-row limit is far below)."""
+        self._s3.copy_object(
+            Bucket=bucket, Key=target_key, CopySource={"Bucket": bucket, "Key": source_key}, **self._encryption()
+        )
+
     def location(self, bucket: str, key: str) -> str:
         return f"s3://{bucket}/{key}"
 

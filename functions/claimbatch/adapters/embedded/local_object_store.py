@@ -76,5 +76,15 @@ class LocalObjectStore:
             Path(temporary).unlink(missing_ok=True)
             raise
 
+    def copy(self, bucket: str, source_key: str, target_key: str) -> None:
+        """A hard link, put in place by a rename: no second copy of the bytes, and readers of
+        the target see the old file or the new one, never a missing one."""
+        source, target = self.path_of(source_key), self.path_of(target_key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.parent / f".{target.name}.{os.getpid()}.link"
+        temporary.unlink(missing_ok=True)
+        os.link(source, temporary)
+        os.replace(temporary, target)
+
     def location(self, bucket: str, key: str) -> str:
         return str(self.path_of(key))
