@@ -9,15 +9,13 @@ announcing a job's end twice makes no second delivery.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import TypeAdapter
 
+from claimbatch.adapters.embedded.sqlite_database import SqliteDatabase
 from claimbatch.domain.job_event import JobEvent
 from claimbatch.domain.notification_settings import Channel, NotificationSettings
 from claimbatch.domain.delivery_record import DeliveryState, DeliveryStep
@@ -60,30 +58,9 @@ class DeliveryRecord:
     reason: str
 
 
-class SqliteNotificationStore:
+class SqliteNotificationStore(SqliteDatabase):
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        super().__init__(path, SCHEMA)
 
     # -- settings (NotificationSettingsStore) ------------------------------------------
 

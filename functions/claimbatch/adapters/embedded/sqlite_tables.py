@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from claimbatch.adapters.embedded.sqlite_database import SqliteDatabase
 from claimbatch.domain.job import Job, JobCounts, JobState, SourceObject, tenant_of
 from claimbatch.domain.result_row import ResultRow
 
@@ -66,20 +65,15 @@ ADDED_JOB_COLUMNS = {
 INDEXES = "CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs (tenant, created_at, job_id);"
 
 
-class SqliteTables:
+class SqliteTables(SqliteDatabase):
     """The database file and what every role of the store does with it: one WAL
     connection behind a lock (the splitter threads and the worker pool share it),
     immediate transactions, conditional updates."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
+        super().__init__(path, SCHEMA)
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
+            self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at checkpoints, never corrupt
             self._add_missing_columns()
             self._db.executescript(INDEXES)
 
@@ -96,21 +90,6 @@ class SqliteTables:
                 db.execute(
                     "UPDATE jobs SET tenant = ?, source_key = ? WHERE job_id = ?", (tenant_of(key), key, row["job_id"])
                 )
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     def _update(self, sql: str, params: Sequence[object]) -> bool:
         with self._transaction() as db:
