@@ -65,22 +65,13 @@ class MonitoredQueue(Construct):
                 f"{settings.name}: a consumer of the dead-letter queue and its maxReceiveCount go together"
             )
 
-        def encrypted_queue(queue_id: str, **properties: Any) -> sqs.Queue:
-            return sqs.Queue(
-                self,
-                queue_id,
-                encryption=sqs.QueueEncryption.KMS,
-                encryption_master_key=key,
-                enforce_ssl=True,
-                **properties,
-            )
-
+        self._key = key
         # Only when the dead letters are consumed: where that consumer's failures end.
         self.final_dead_letters: sqs.Queue | None = None
         if dead_letter_consumer is not None:
             assert settings.dead_letters_max_receive_count is not None
-            self.final_dead_letters = encrypted_queue("FinalDeadLetters", retention_period=settings.dlq_retention)
-            self.dead_letters = encrypted_queue(
+            self.final_dead_letters = self._encrypted_queue("FinalDeadLetters", retention_period=settings.dlq_retention)
+            self.dead_letters = self._encrypted_queue(
                 "DeadLetters",
                 retention_period=settings.dlq_retention,
                 visibility_timeout=dead_letter_consumer.visibility_timeout,
@@ -89,8 +80,8 @@ class MonitoredQueue(Construct):
                 ),
             )
         else:
-            self.dead_letters = encrypted_queue("DeadLetters", retention_period=settings.dlq_retention)
-        self.queue = encrypted_queue(
+            self.dead_letters = self._encrypted_queue("DeadLetters", retention_period=settings.dlq_retention)
+        self.queue = self._encrypted_queue(
             "Queue",
             visibility_timeout=visibility_timeout,
             retention_period=settings.retention,
@@ -98,7 +89,21 @@ class MonitoredQueue(Construct):
                 max_receive_count=settings.max_receive_count, queue=self.dead_letters
             ),
         )
+        self.alarm = self._dead_letters_alarm(settings, dead_letter_consumer, alarm_topic)
 
+    def _encrypted_queue(self, queue_id: str, **properties: Any) -> sqs.Queue:
+        return sqs.Queue(
+            self,
+            queue_id,
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self._key,
+            enforce_ssl=True,
+            **properties,
+        )
+
+    def _dead_letters_alarm(
+        self, settings: QueueSettings, dead_letter_consumer: FunctionSettings | None, alarm_topic: sns.ITopic
+    ) -> cloudwatch.Alarm:
         if dead_letter_consumer is None:
             description = (
                 f"Messages of the claimbatch {settings.name} reached its dead-letter queue after "
@@ -112,7 +117,7 @@ class MonitoredQueue(Construct):
                 "completes their jobs. Read the function's log group, fix the cause, then move the messages back "
                 "to the dead-letter queue or delete them."
             )
-        self.alarm = cloudwatch.Alarm(
+        alarm = cloudwatch.Alarm(
             self,
             "DeadLettersAlarm",
             alarm_description=description,
@@ -124,7 +129,8 @@ class MonitoredQueue(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self.alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+        return alarm
 
     @property
     def last_dead_letters(self) -> sqs.Queue:
