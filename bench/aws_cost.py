@@ -1,7 +1,7 @@
 """Benchmark 5: AWS cost per million rows, from every request a 10,000-row job makes.
 
 The real Lambda handlers run over moto through the test harness
-(tests/support/aws_harness.py), with the batch sizes of the stack
+(testkit/aws_pipeline.py), with the batch sizes of the stack
 (infra/settings.py), against the simulator in a process of its own. Every AWS
 request is counted by operation, and DynamoDB capacity is worked out from the
 items' sizes (see aws_usage.py). Lambda is priced per invocation from a model
