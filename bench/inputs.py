@@ -4,7 +4,9 @@ The rows look like a billing office's export: the five required columns in the
 usual order, CRLF line endings, ids with leading zeros, a mix of date formats,
 names from several scripts, and a small share of rows a real file also holds:
 row errors (a spreadsheet-mangled id, an impossible date) and claims the payer
-does not know (NF…). The same seed always makes the same file.
+does not know (NF…). Each row carries the member the simulator holds its claim
+under (names from several scripts, with accents, hyphens and apostrophes), so
+the payer's answers are real ones. The same seed always makes the same file.
 """
 
 from __future__ import annotations
@@ -12,24 +14,19 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from claimbatch.simulator.members import row_member
+
 OUT_DIR = Path(__file__).resolve().parent / "out"
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\r\n"
-GENERATOR_VERSION = 1  # bump when the rows change, so cached files are made again
+GENERATOR_VERSION = 2  # bump when the rows change, so cached files are made again
 
-FIRST_NAMES = (
-    "CHANTAL", "JAMES", "MARIA", "WEI", "FATIMA", "JOSÉ", "OLUWASEUN", "ANNA-LENA", "SEAN", "PRIYA",
-    "MOHAMMED", "YUKI", "D'ANDRE", "ELENA", "KOFI", "SØREN", "LINDA", "HIROSHI", "AMÉLIE", "JAMAL",
-)
-LAST_NAMES = (
-    "KISA", "SMITH", "GARCÍA", "NGUYEN", "O'BRIEN", "MÜLLER", "OKAFOR", "VAN DER BERG", "PATEL", "KOWALSKI",
-    "JOHNSON", "HADDAD", "ST. JOHN", "LINDQVIST", "NAKAMURA", "BRENNAN", "ROSSI", "IVANOVA", "DUBOIS", "SMITH-JONES",
-)
 ROW_ERROR_SHARE = 0.01  # one row in a hundred breaks a value rule
 NOT_FOUND_SHARE = 0.05  # one in twenty is a claim the payer does not know
 
 
-def _date_of_birth(rng: random.Random) -> str:
-    year, month, day = rng.randint(1930, 2015), rng.randint(1, 12), rng.randint(1, 28)
+def _date_of_birth(rng: random.Random, payer_date: str) -> str:
+    """The member's date of birth (MM/DD/YYYY) as some export writes it."""
+    month, day, year = (int(part) for part in payer_date.split("/"))
     style = rng.random()
     if style < 0.80:
         return f"{month:02d}/{day:02d}/{year}"
@@ -43,9 +40,10 @@ def _date_of_birth(rng: random.Random) -> str:
 def _row(rng: random.Random, index: int) -> str:
     prefix = "NF" if rng.random() < NOT_FOUND_SHARE else "ZB"
     claim = f"{prefix}{index:08d}"
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    birth = _date_of_birth(rng)
-    subscriber = f"{rng.randrange(10**9):09d}"
+    member = row_member(claim)
+    first, last = member.first_name, member.last_name
+    birth = _date_of_birth(rng, member.date_of_birth)
+    subscriber = member.subscriber_id
     if rng.random() < ROW_ERROR_SHARE:
         if rng.random() < 0.5:
             subscriber = f"{rng.randint(1, 9)}.{rng.randint(10, 99)}E+08"  # a spreadsheet turned it into a number

@@ -18,6 +18,7 @@ class ClaimsApiParameters:
     credentials_arn: CfnParameter
     provider_tin: CfnParameter
     payer_id: CfnParameter
+    environment: CfnParameter
 
     @classmethod
     def declare(cls, stack: Stack) -> ClaimsApiParameters:
@@ -26,7 +27,10 @@ class ClaimsApiParameters:
                 stack,
                 "ClaimsApiBaseUrl",
                 type="String",
-                description="Base URL of the payer's claims API, https only (e.g. https://apimarketplace.optum.com)",
+                description=(
+                    "Base URL of the payer's claims API, https only "
+                    "(Optum: https://apigw.optum.com, sandbox https://sandbox-apigw.optum.com)"
+                ),
                 allowed_pattern=r"^https://[^\s/]+(/[^\s]*)?$",
                 constraint_description="an https:// URL without spaces",
             ),
@@ -57,5 +61,17 @@ class ClaimsApiParameters:
                 description="Payer id of the claim inquiries (87726: UnitedHealthcare)",
                 allowed_pattern=r"^[A-Za-z0-9]{1,15}$",
                 constraint_description="1-15 letters or digits",
+            ),
+            environment=CfnParameter(
+                stack,
+                "ClaimsApiEnvironment",
+                type="String",
+                default="",
+                description=(
+                    "Value of the `environment` header of each inquiry (e.g. sandbox: the payer's test data); "
+                    "empty: the header is not sent"
+                ),
+                allowed_pattern=r"^[A-Za-z0-9_-]{0,40}$",
+                constraint_description="up to 40 letters, digits, _ or -",
             ),
         )

@@ -45,7 +45,7 @@ ARCHITECTURES: dict[str, lambda_.Architecture] = {
 }
 
 # Runtime dependencies that only the command line imports: left out of the Lambda bundle.
-CLI_ONLY_DEPENDENCIES = frozenset({"typer", "rich", "starlette", "uvicorn", "asyncssh"})
+CLI_ONLY_DEPENDENCIES = frozenset({"typer", "rich", "starlette", "uvicorn", "asyncssh", "graphql-core"})
 
 # Lambda's ceiling for an SQS event source's MaximumConcurrency is 1000, its floor 2.
 MIN_EVENT_SOURCE_CONCURRENCY = 2

@@ -35,6 +35,7 @@ class Workers(Construct):
                 "CLAIMS_API_SECRET_ARN": claims_api.credentials_arn.value_as_string,
                 "CLAIMS_PROVIDER_TIN": claims_api.provider_tin.value_as_string,
                 "CLAIMS_PAYER_ID": claims_api.payer_id.value_as_string,
+                "CLAIMS_API_ENVIRONMENT": claims_api.environment.value_as_string,
                 "LOOKUP_CONCURRENCY": str(settings.lookup_concurrency),
                 "API_RPS_PER_WORKER": f"{settings.api_rps_per_worker:.6g}",
                 "MAX_ROW_RECEIVES": str(settings.max_row_receives),

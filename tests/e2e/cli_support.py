@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from tests.support.claims_data import member_line
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_FILE = REPO / "examples" / "claims.csv"
 COMMAND = [sys.executable, "-m", "claimbatch.cli.main"]
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id"
 PHI_COLUMNS = ("claim_number", "first_name", "last_name", "date_of_birth", "subscriber_id")
 SEED_LINE = "1,ZE59426195,Finalized,CHANTAL KISA,720.00,351.00,08/08/2025,True,"
-NOT_FOUND_LINE = "2,INVALID123,,,,,,False,Claim not found"
+NOT_FOUND_LINE = "2,NF34234785,,,,,,False,Claim not found"
 
 T = TypeVar("T")
 
@@ -78,7 +80,7 @@ def wait_until(condition: Callable[[], T], timeout: float, what: str, interval: 
 def claims_csv(rows: int, prefix: str = "CB") -> str:
     """A valid file of `rows` distinct, existing claims."""
     lines = [HEADER]
-    lines += [f"{prefix}{i:08d},ANA,LIMA,01/02/1975,{100000 + i}" for i in range(1, rows + 1)]
+    lines += [member_line(f"{prefix}{i:08d}") for i in range(1, rows + 1)]
     return "\n".join(lines) + "\n"
 
 

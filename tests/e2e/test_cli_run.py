@@ -25,6 +25,7 @@ from tests.e2e.cli_support import (
     read_summary,
     wait_until,
 )
+from tests.support.claims_data import member_line
 
 FAST = ("--sim-latency-ms", "0")
 
@@ -55,9 +56,9 @@ def test_the_example_file_gives_the_seed_results_a_summary_and_a_copy(tmp_path):
     summary = read_summary(data / "results" / "claims.summary.json")
     assert summary["status"] == "COMPLETED"
     counts = summary["counts"]
-    assert counts == {"total": 50, "succeeded": 41, "not_found": 4, "invalid": 5, "failed": 0, "cancelled": 0}
+    assert counts == {"total": 50, "succeeded": 43, "not_found": 4, "invalid": 2, "failed": 1, "cancelled": 0}
     # The summary on the terminal: counts by outcome, the API's work, elapsed time, where the results are.
-    assert "50 total, 41 succeeded, 4 not found, 5 invalid, 0 failed" in run.stdout
+    assert "50 total, 43 succeeded, 4 not found, 2 invalid, 1 failed" in run.stdout
     assert re.search(r"\d+ requests, \d+ retries, \d+ throttled \(429\)", run.stdout)
     assert re.search(r"in \d+\.\d s", run.stdout)
     assert str(results) in run.stdout and str(out) in run.stdout
@@ -75,11 +76,13 @@ def test_input_rules_through_the_command_line(tmp_path):
     """Several SPEC §2 rules in one file: BOM, semicolons, CRLF, aliases in any order, an extra
     column, blank lines, a quoted field with a line break, leading zeros, row errors."""
     source = tmp_path / "Feed Export.csv"
+    claim, first, last, born, _ = member_line("AB000123").split(",")
+    month, day, year = born.split("/")
     text = (
         "\ufeffMember ID;Notes;DOB;Patient Last Name;Claim #;FName\r\n"
         '057896633;"call back;\r\nafter 5";05/10/1975;KISA;ZE59426195;CHANTAL\r\n'
         "\r\n   \r\n"
-        "000123;;1975-05-10;LIMA;AB000123;ANA\r\n"
+        f"000123;;{year}-{month}-{day};{last};{claim};{first}\r\n"
         "1;;13/45/1975;LIMA;AB1;ANA\r\n"
         "1;;01/02/1975;LIMA\r\n"
         "1;;01/02/1975;=cmd;AB2;ANA\r\n"
@@ -247,3 +250,31 @@ def test_ctrl_c_cancels_the_job_with_one_line(tmp_path):
     assert stderr.strip() == "interrupted: the job is cancelled"
     assert "Traceback" not in stdout + stderr
     assert [job["state"] for job in jobs.rows()] == ["CANCELLED"]
+
+
+def test_a_claim_of_another_patient_fails_and_nothing_of_it_is_kept(tmp_path):
+    """A row whose claim number belongs to someone else: success False, the mismatch
+    error, empty status, name and amounts, and none of the other patient's data in
+    the results, the job store or the log."""
+    from claimbatch.simulator.members import claim_member
+
+    other_patients_claim = "MM00000042"
+    source = tmp_path / "claims.csv"
+    source.write_text(f"{HEADER}\nZE59426195,JOHN,DOE,01/01/1980,123456789\n{member_line(other_patients_claim)}\n")
+    data = tmp_path / "data"
+
+    run = claimbatch("run", source, "--data-dir", data, *FAST)
+
+    assert run.code == 0, run.output
+    rows = read_results(data / "results" / "claims.results.csv")
+    assert [row["success"] for row in rows] == ["False", "False"]
+    for row in rows:
+        assert row["error"] == "claim belongs to a different patient (member does not match)"
+        assert row["status"] == row["patient_name"] == row["total_charged"] == row["total_paid"] == ""
+        assert row["processed_date"] == row["status_category"] == row["payment_number"] == ""
+    holder = claim_member(other_patients_claim)
+    others = ("CHANTAL", "KISA", "057896633", "720.00", "351.00", "EFT0001234", holder.first_name, holder.last_name)
+    kept = b"".join(path.read_bytes() for path in data.rglob("*") if path.is_file())
+    for value in others:
+        assert value.encode() not in kept, value
+        assert value not in run.output

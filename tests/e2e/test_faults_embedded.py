@@ -9,13 +9,14 @@ import uuid
 from claimbatch.domain.job import JobState
 from claimbatch.simulator.server import start_simulator
 from tests.support.runtimes import EmbeddedRunner
+from tests.support.claims_data import member_line
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
 
 
 def _file(rows: int) -> bytes:
     tag = uuid.uuid4().hex[:6].upper()
-    return (HEADER + "".join(f"EMB{tag}{n:05d},ANA,LIMA,01/02/1975,{n}\n" for n in range(1, rows + 1))).encode()
+    return (HEADER + "".join(f"{member_line(f'EMB{tag}{n:05d}')}\n" for n in range(1, rows + 1))).encode()
 
 
 def _check(job, api, label: str, started: float) -> None:

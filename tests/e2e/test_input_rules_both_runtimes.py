@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from claimbatch.domain.job import JobState
+from tests.support.claims_data import member_line
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id"
 SEED_ROW = "ZE59426195,CHANTAL,KISA,05/10/1975,057896633"
@@ -39,8 +40,19 @@ def test_encodings_delimiters_and_line_endings(runner, encoded):
     assert runner.run(encoded).lines[0][:9] == SEED_LINE
 
 
+def _claim_of(first_name: str, last_name: str) -> str:
+    """A claim number the simulator holds for a member of these names."""
+    from claimbatch.simulator.members import row_member
+
+    return next(
+        claim
+        for claim in (f"AB{n:07d}" for n in range(100_000))
+        if (row_member(claim).first_name, row_member(claim).last_name) == (first_name, last_name)
+    )
+
+
 def test_windows_1252_names_survive(runner):
-    data = f"{HEADER}\nAB1234567,JOSÉ,NÚÑEZ,01/02/1975,12345\n".encode("cp1252")
+    data = f"{HEADER}\n{member_line(_claim_of('JOSÉ', 'NÚÑEZ'))}\n".encode("cp1252")
 
     (line,) = runner.run(data).lines
 
@@ -117,7 +129,7 @@ def test_spreadsheet_formula_is_neutralised_in_the_results(runner):
 
 
 def test_every_row_in_order_exactly_once(runner):
-    rows = [f"GEN{n:06d},ANA,LIMA,01/02/1975,{n}" if n % 7 else f"BAD{n},AN~A,LIMA,01/02/1975,{n}" for n in range(1, 301)]
+    rows = [member_line(f"GEN{n:06d}") if n % 7 else f"BAD{n},AN~A,LIMA,01/02/1975,{n}" for n in range(1, 301)]
 
     job = runner.run(("\n".join([HEADER, *rows]) + "\n").encode())
 

@@ -22,6 +22,7 @@ from tests.support.job_api_harness import (
     wait_for_results,
     wait_for_state,
 )
+from tests.support.claims_data import member_line
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
 SEED_CSV = (
@@ -138,10 +139,10 @@ def test_retry_runs_again_only_the_rows_that_failed_retryably(api: JobApi, simul
     # Given a job whose two E503X5 rows failed retryably (their first five attempts fail)
     flaky = [_claim("E503X5"), _claim("E503X5")]
     rows = [
-        f"{_claim('GOOD')},ANA,LIMA,01/02/1975,12345",
-        f"{flaky[0]},ANA,LIMA,01/02/1975,12345",
-        f"{_claim('NF')},ANA,LIMA,01/02/1975,12345",
-        f"{flaky[1]},ANA,LIMA,01/02/1975,12345",
+        member_line(_claim("GOOD")),
+        member_line(flaky[0]),
+        member_line(_claim("NF")),
+        member_line(flaky[1]),
         f"{_claim('GOOD')},ANA,LIMA,13/45/1975,12345",
     ]
     upload_id = submit(api, (HEADER + "\n".join(rows) + "\n").encode())
@@ -199,7 +200,7 @@ def test_retry_of_a_job_that_is_not_completed_is_409(api: JobApi):
 
 def test_cancel_stops_a_running_job_and_writes_its_results(api: JobApi):
     # Given a running job of slow lookups (and one row error)
-    rows = [f"{_claim('SLOW')},ANA,LIMA,01/02/1975,12345" for _ in range(60)] + ["NF1,ANA,LIMA,13/45/1975,1"]
+    rows = [member_line(_claim("SLOW")) for _ in range(60)] + ["NF1,ANA,LIMA,13/45/1975,1"]
     upload_id = submit(api, (HEADER + "\n".join(rows) + "\n").encode())
     if isinstance(api, AwsJobApi):
         api.pipeline.step("split")  # split, and nothing looked up yet

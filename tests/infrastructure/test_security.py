@@ -583,4 +583,5 @@ def test_the_api_parameters_are_validated_at_deploy_time(synthesized: Synthesize
     assert "secretsmanager" in parameters["ClaimsApiCredentialsArn"]["AllowedPattern"]
     assert parameters["ClaimsProviderTin"]["AllowedPattern"] == "^[0-9]{9}$"
     assert parameters["ClaimsPayerId"]["Default"] == "87726"
+    assert parameters["ClaimsApiEnvironment"]["Default"] == ""  # no `environment` header unless asked
     assert "Default" not in parameters["ClaimsApiCredentialsArn"]

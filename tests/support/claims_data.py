@@ -20,7 +20,13 @@ SEED_PHI = ("ZE59426195", "CHANTAL", "KISA", "05/10/1975", "1975-05-10", "057896
 SEED_CLAIM = {
     "claimNumber": "ZE59426195",
     "claimStatus": "Finalized",
-    "member": {"firstName": "CHANTAL", "lastName": "KISA", "dateOfBirth": "05/10/1975", "subscriberId": "057896633"},
+    "member": {
+        "firstName": "CHANTAL",
+        "lastName": "KISA",
+        "dateOfBirth": "05/10/1975",
+        "subscriberId": "057896633",
+        "memberId": "057896633",
+    },
     "claimEvents": {"receivedDate": "07/21/2025", "processedDate": "08/08/2025", "statusEffectiveDate": "08/08/2025"},
     "claimLevelTotalAmount": {
         "totalBilledChargeAmount": "720.00",
@@ -31,7 +37,7 @@ SEED_CLAIM = {
     "payments": [
         {
             "paymentNumber": "EFT0001234",
-            "paymentModeCode": "ACH",
+            "paymentModeCode": "E",
             "paymentIssueDate": "08/12/2025",
             "adjudicatedClaimPaymentAmount": "351.00",
         }
@@ -39,7 +45,7 @@ SEED_CLAIM = {
     "claimStatusCrosswalkData": [
         {
             "claim507Code": "F1",
-            "claim507CodeDesc": "Finalized/Payment",
+            "claim507CodeDesc": "Finalized/Payment-The claim/line has been paid.",
             "claim508Code": "65",
             "claim508CodeDesc": "Claim/line has been paid.",
         }
@@ -53,3 +59,21 @@ def inquiry_answer(*claims: dict) -> dict:
             "searchClaim": {"claims": list(claims), "pagination": {"hasMoreRecords": False, "nextPageToken": None}}
         }
     }
+
+
+def member_query(claim_number: str) -> ClaimQuery:
+    """A query for a claim number with the member the simulator holds its claim under."""
+    from datetime import datetime
+
+    from claimbatch.simulator.members import row_member
+
+    member = row_member(claim_number)
+    born = datetime.strptime(member.date_of_birth, "%m/%d/%Y").date()
+    return ClaimQuery(claim_number, member.first_name, member.last_name, born, member.subscriber_id)
+
+
+def member_line(claim_number: str) -> str:
+    """An input line (no line end) for a claim number, with its own member."""
+    from claimbatch.simulator.sample import member_row
+
+    return ",".join(member_row(claim_number))

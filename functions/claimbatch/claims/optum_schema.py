@@ -3,17 +3,20 @@ the mapping of its answer into the domain's ClaimStatus."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from claimbatch.claims.member_match import payer_date
 from claimbatch.domain.claim_answer import ClaimStatus
 from claimbatch.domain.claim_row import ClaimQuery
 
+# Only fields of the SearchClaim example in the payer's published API description:
+# the gateway validates the document and answers 400 for any field it does not know.
 SEARCH_CLAIM_QUERY = (
-    "query SearchClaim($searchClaimInput: SearchClaimInput!) { searchClaim(input: $searchClaimInput) "
-    "{ claims { claimNumber claimStatus member { firstName lastName dateOfBirth subscriberId } "
+    "query SearchClaim($searchClaimInput: SearchClaimInput!) { searchClaim(searchClaimInput: $searchClaimInput) "
+    "{ claims { claimNumber claimStatus member { firstName lastName dateOfBirth subscriberId memberId } "
     "claimEvents { receivedDate processedDate statusEffectiveDate } "
     "claimLevelTotalAmount { totalBilledChargeAmount totalAllowedAmount totalPaidAmount "
     "totalPatientResponsibilityAmount } "
@@ -22,24 +25,20 @@ SEARCH_CLAIM_QUERY = (
     "pagination { hasMoreRecords nextPageToken } } }"
 )
 
-# X12 277 status categories that mean "the payer's system is unavailable": treat like a 503.
-PAYER_UNAVAILABLE_CATEGORIES = frozenset({"E1", "E2"})
+# X12 277 status categories (claim507Code) the client acts on.
+PAYER_UNAVAILABLE_CATEGORIES = frozenset({"E1", "E2"})  # payer system unavailable: like a 503
+NOT_PROCESSED_CATEGORIES = frozenset({"E0", "E3", "E4"})  # the payer could not process the request
+NOT_FOUND_CATEGORIES = frozenset({"D0", "A4"})  # data search unsuccessful / not found
 
 
 def inquiry_body(query: ClaimQuery, payer_id: str) -> dict[str, object]:
+    """A search by claim number only. Member fields would make it a member search,
+    which needs service dates the input files do not have; the member is checked
+    on the answer instead (member_match)."""
     return {
         "operationName": "SearchClaim",
         "query": SEARCH_CLAIM_QUERY,
-        "variables": {
-            "searchClaimInput": {
-                "payerId": payer_id,
-                "claimNumber": query.claim_number,
-                "memberId": query.subscriber_id,
-                "memberFirstName": query.first_name,
-                "memberLastName": query.last_name,
-                "memberDateOfBirth": query.date_of_birth.strftime("%m/%d/%Y"),
-            }
-        },
+        "variables": {"searchClaimInput": {"payerId": payer_id, "claimNumber": query.claim_number}},
     }
 
 
@@ -52,6 +51,7 @@ class Member(_Lenient):
     last_name: str | None = Field(default=None, alias="lastName")
     date_of_birth: str | None = Field(default=None, alias="dateOfBirth")
     subscriber_id: str | None = Field(default=None, alias="subscriberId")
+    member_id: str | None = Field(default=None, alias="memberId")
 
 
 class ClaimEvents(_Lenient):
@@ -90,48 +90,87 @@ class OptumClaim(_Lenient):
     crosswalk: list[Crosswalk] | None = Field(default=None, alias="claimStatusCrosswalkData")
 
     @property
+    def categories(self) -> set[str]:
+        return {(entry.category or "").strip().upper() for entry in self.crosswalk or []}
+
+    @property
     def status_category(self) -> str | None:
         return self.crosswalk[0].category if self.crosswalk else None
 
     @property
     def payer_unavailable(self) -> bool:
-        return any((entry.category or "").upper() in PAYER_UNAVAILABLE_CATEGORIES for entry in self.crosswalk or [])
+        return bool(self.categories & PAYER_UNAVAILABLE_CATEGORIES)
+
+    @property
+    def not_found(self) -> bool:
+        return bool(self.categories & NOT_FOUND_CATEGORIES)
+
+    @property
+    def not_processed(self) -> bool:
+        return bool(self.categories & NOT_PROCESSED_CATEGORIES)
+
+    def category_description(self) -> str:
+        """The payer's words for the first crosswalk entry (its category, else its status code)."""
+        for entry in self.crosswalk or []:
+            for text in (entry.category_description, entry.code_description):
+                if text and text.strip():
+                    return text.strip()
+        return f"the payer could not process the request ({self.status_category or 'no category'})"
+
+
+class Pagination(_Lenient):
+    has_more_records: bool | None = Field(default=None, alias="hasMoreRecords")
+    next_page_token: str | None = Field(default=None, alias="nextPageToken")
 
 
 class SearchClaim(_Lenient):
     claims: list[OptumClaim] | None = None
+    pagination: Pagination | None = None
+
+    @property
+    def next_page_token(self) -> str | None:
+        """The token of the next page, when the payer says there is one."""
+        if self.pagination is None or not self.pagination.has_more_records:
+            return None
+        token = (self.pagination.next_page_token or "").strip()
+        return token or None
 
 
 class InquiryData(_Lenient):
     search_claim: SearchClaim | None = Field(default=None, alias="searchClaim")
 
 
-class InquiryResponse(_Lenient):
-    data: InquiryData | None = None
-
-
 class ApiError(_Lenient):
+    """An error of either shape: the gateway's `{code, description}` or GraphQL's
+    `{message, extensions: {code}}`."""
+
     code: str | None = None
     description: str | None = None
+    message: str | None = None
+    extensions: dict[str, object] | None = None
+
+    def text(self) -> str | None:
+        for value in (self.description, self.message):
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+        code = self.code or (self.extensions or {}).get("code")
+        return f"claims API error {code}" if isinstance(code, str) and code.strip() else None
 
 
-class ErrorResponse(_Lenient):
-    errors: list[ApiError] = Field(default_factory=list)
+class InquiryResponse(_Lenient):
+    data: InquiryData | None = None
+    errors: list[ApiError] | None = None
 
-    def description(self) -> str | None:
-        for error in self.errors:
-            if error.description:
-                return error.description
+    def error_text(self) -> str | None:
+        """The first error's text, as the payer wrote it."""
+        for error in self.errors or []:
+            if text := error.text():
+                return text
         return None
 
 
 def _parse_us_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value.strip(), "%m/%d/%Y").date()
-    except ValueError:
-        return None
+    return payer_date(value)
 
 
 def _parse_amount(value: str | None) -> Decimal | None:
@@ -141,27 +180,6 @@ def _parse_amount(value: str | None) -> Decimal | None:
         return Decimal(str(value).strip().replace(",", "").replace("$", ""))
     except InvalidOperation:
         return None
-
-
-def _member_matches(claim: OptumClaim, query: ClaimQuery) -> bool:
-    member = claim.member
-    return (
-        (member.first_name or "").strip().casefold() == query.first_name.casefold()
-        and (member.last_name or "").strip().casefold() == query.last_name.casefold()
-        and _parse_us_date(member.date_of_birth) == query.date_of_birth
-        and (member.subscriber_id or "").strip() == query.subscriber_id
-    )
-
-
-def choose_claim(claims: list[OptumClaim], query: ClaimQuery) -> OptumClaim:
-    """Several claims for one number: the one whose member matches the row,
-    then the latest statusEffectiveDate (CLAIMS_API.md)."""
-    matching = [claim for claim in claims if _member_matches(claim, query)] or claims
-
-    def effective(claim: OptumClaim) -> date:
-        return _parse_us_date(claim.events.status_effective_date) or date.min
-
-    return max(matching, key=effective)  # max keeps the first of equals
 
 
 def to_claim_status(claim: OptumClaim) -> ClaimStatus:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, SecretStr
 
 DEFAULT_PAYER_ID = "87726"  # UnitedHealthcare
+DEFAULT_REQUEST_TIMEOUT_S = 30.0
+DEFAULT_REQUEST_DEADLINE_S = 60.0
+DEFAULT_MAX_ANSWER_BYTES = 1_048_576
+MAX_PAGES = 10  # pages of one search read before choosing
 
 
 class RetryBudget(BaseModel):
@@ -27,8 +31,14 @@ class ClaimsApiSettings(BaseModel):
     client_secret: SecretStr  # SecretStr: never printed by repr, str() or logs
     provider_tin: str = Field(pattern=r"^\d{9}$")
     payer_id: str = DEFAULT_PAYER_ID
+    # Sent as the `environment` header only when set (e.g. "sandbox": the payer's test data).
+    environment: str | None = None
     connect_timeout_s: PositiveFloat = 5.0
-    request_timeout_s: PositiveFloat = 20.0  # read/write/pool timeout of each call
+    # Read/write/pool timeout of each call: the payer's gateways allow slow answers.
+    request_timeout_s: PositiveFloat = DEFAULT_REQUEST_TIMEOUT_S
+    # Whole-request deadline (connect to last byte), so an answer that trickles in still ends.
+    request_deadline_s: PositiveFloat = DEFAULT_REQUEST_DEADLINE_S
+    max_answer_bytes: PositiveInt = DEFAULT_MAX_ANSWER_BYTES  # a larger answer fails the row
     max_in_flight: PositiveInt = 16  # cap on lookups in flight through one client
     token_refresh_margin_s: float = Field(default=60.0, ge=0)  # refresh this long before expiry
     retry: RetryBudget = Field(default_factory=RetryBudget)

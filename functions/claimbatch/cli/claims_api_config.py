@@ -10,9 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, SecretStr, ValidationError
 
-from claimbatch.claims.settings import ClaimsApiSettings
+from claimbatch.claims.settings import (
+    DEFAULT_MAX_ANSWER_BYTES,
+    DEFAULT_REQUEST_DEADLINE_S,
+    DEFAULT_REQUEST_TIMEOUT_S,
+    ClaimsApiSettings,
+)
 
 if TYPE_CHECKING:
     from claimbatch.simulator.subprocess_runner import SimulatorProcess
@@ -35,6 +40,10 @@ class ClaimsApiConfig(BaseModel):
     provider_tin: str = Field(pattern=r"^\d{9}$")
     payer_id: str = Field(default="87726", min_length=1)
     rate_limit_rps: PositiveFloat | None = None  # the API's request budget, when the payer states one
+    environment: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,40}$")  # the `environment` header
+    request_timeout_s: PositiveFloat = DEFAULT_REQUEST_TIMEOUT_S
+    request_deadline_s: PositiveFloat = DEFAULT_REQUEST_DEADLINE_S
+    max_answer_bytes: PositiveInt = DEFAULT_MAX_ANSWER_BYTES
 
 
 def _read_settings_file(settings_file: str) -> dict[str, Any]:
@@ -89,6 +98,10 @@ def claims_api(concurrency: int, **simulator_knobs: Any) -> Iterator[tuple[Claim
                 payer_id=config.payer_id,
                 max_in_flight=concurrency,
                 rate_limit_rps=config.rate_limit_rps,
+                environment=config.environment or None,
+                request_timeout_s=config.request_timeout_s,
+                request_deadline_s=config.request_deadline_s,
+                max_answer_bytes=config.max_answer_bytes,
             ),
             None,
         )

@@ -1,7 +1,8 @@
-"""`claimbatch simulator`: run the claims API simulator in the foreground until Ctrl-C.
+"""`claimbatch simulator`: run the claims API simulator in the foreground until Ctrl-C;
+`claimbatch simulator sample --rows N`: print input rows of claims it holds.
 
-Every option can also come from an environment variable, CLAIMBATCH_SIM_<NAME>
-(e.g. CLAIMBATCH_SIM_LATENCY_MS=50).
+Every option of the server can also come from an environment variable,
+CLAIMBATCH_SIM_<NAME> (e.g. CLAIMBATCH_SIM_LATENCY_MS=50).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ def _env(name: str) -> str:
 
 
 def simulator(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(envvar=_env("HOST"), help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar=_env("PORT"), min=0, max=65535, help="Port; 0 picks a free one.")] = 8080,
     latency_ms: Annotated[
@@ -59,7 +61,9 @@ def simulator(
         bool, typer.Option(envvar=_env("ACCESS_LOG"), help="Log one line per request (never bodies).")
     ] = False,
 ) -> None:
-    """Run the claims API simulator (the payer API of CLAIMS_API.md) until Ctrl-C."""
+    """Run the claims API simulator (the payer's claim inquiry API) until Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return
     # Imported here so that `claimbatch --help` does not load uvicorn.
     from pydantic import ValidationError
 
@@ -106,5 +110,35 @@ def simulator(
         raise typer.Exit(code=1) from None
 
 
+def sample(
+    rows: Annotated[int, typer.Option("--rows", min=1, max=10_000_000, help="Data rows to print.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="The same seed prints the same rows.")] = 0,
+    problem_share: Annotated[
+        float,
+        typer.Option(
+            "--problem-share",
+            min=0,
+            max=1,
+            help="Share of rows that are not found, invalid, another patient's, or faulted at first.",
+        ),
+    ] = 0.0,
+) -> None:
+    """Print a CSV of claims the simulator holds, each with its own member (the seed claim first)."""
+    from claimbatch.simulator.sample import HEADER, sample_rows
+
+    out = typer.get_text_stream("stdout")
+    out.write(",".join(HEADER) + "\n")
+    batch: list[str] = []
+    for row in sample_rows(rows, seed, problem_share):
+        batch.append(",".join(row) + "\n")  # no value of a sample needs quoting
+        if len(batch) == 10_000:
+            out.write("".join(batch))
+            batch.clear()
+    out.write("".join(batch))
+
+
 def register(app: typer.Typer) -> None:
-    app.command("simulator")(simulator)
+    group = typer.Typer(invoke_without_command=True, no_args_is_help=False)
+    group.callback()(simulator)
+    group.command("sample")(sample)
+    app.add_typer(group, name="simulator")

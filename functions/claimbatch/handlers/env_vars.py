@@ -13,6 +13,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
+from claimbatch.claims.settings import DEFAULT_MAX_ANSWER_BYTES, DEFAULT_REQUEST_DEADLINE_S, DEFAULT_REQUEST_TIMEOUT_S
+
 
 class _EnvModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
@@ -43,6 +45,13 @@ class ClaimsApiEnv(_EnvModel):
     claims_api_secret_arn: str = Field(alias="CLAIMS_API_SECRET_ARN")
     claims_provider_tin: str = Field(alias="CLAIMS_PROVIDER_TIN")
     claims_payer_id: str = Field(default="87726", alias="CLAIMS_PAYER_ID")
+    # The `environment` header of every inquiry; empty: not sent.
+    claims_api_environment: str = Field(default="", alias="CLAIMS_API_ENVIRONMENT")
+    claims_api_request_timeout_s: PositiveFloat = Field(default=DEFAULT_REQUEST_TIMEOUT_S, alias="CLAIMS_API_REQUEST_TIMEOUT_S")
+    claims_api_request_deadline_s: PositiveFloat = Field(
+        default=DEFAULT_REQUEST_DEADLINE_S, alias="CLAIMS_API_REQUEST_DEADLINE_S"
+    )
+    claims_api_max_answer_bytes: PositiveInt = Field(default=DEFAULT_MAX_ANSWER_BYTES, alias="CLAIMS_API_MAX_ANSWER_BYTES")
     lookup_concurrency: PositiveInt = Field(default=16, alias="LOOKUP_CONCURRENCY")
     # In-client retries stay short in Lambda: past them a row goes back to the queue.
     lookup_max_attempts: PositiveInt = Field(default=3, alias="LOOKUP_MAX_ATTEMPTS")

@@ -125,6 +125,10 @@ def _claims_settings(env: env_vars.ClaimsApiEnv) -> ClaimsApiSettings:
         client_secret=credentials.client_secret,
         provider_tin=env.claims_provider_tin,
         payer_id=env.claims_payer_id,
+        environment=env.claims_api_environment.strip() or None,
+        request_timeout_s=env.claims_api_request_timeout_s,
+        request_deadline_s=env.claims_api_request_deadline_s,
+        max_answer_bytes=env.claims_api_max_answer_bytes,
         max_in_flight=env.lookup_concurrency,
         rate_limit_rps=env.api_rps_per_worker,
         retry=RetryBudget(

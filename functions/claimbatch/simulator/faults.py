@@ -8,7 +8,8 @@
 | `E400`      | 400 GRAPHQL_VALIDATION_FAILED                                    |
 | `SLOW`      | the normal answer, after `slow_s` seconds (30 by default)        |
 | `EUNAVX<n>` | 200 with claim507Code E1 on the first n attempts, then normal     |
-| `EUNAV`     | always 200 with claim507Code E1 (payer system unavailable)       |
+| `EUNAV`     | 200 with claim507Code E1 (payer system unavailable) on the first two attempts, then normal |
+| `EGQL`      | 200 with a GraphQL `errors` body (`message`, `extensions.code`), no data |
 
 `<n>` is one digit, so `E503X2001` is an E503X2 claim. Attempts are counted by the
 server for each claim number (upper-cased), across all clients.
@@ -30,6 +31,7 @@ class FaultKind(StrEnum):
     BAD_REQUEST = "e400"
     SLOW = "slow"
     PAYER_SYSTEM_UNAVAILABLE = "eunav"
+    GRAPHQL_ERRORS = "egql"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +52,9 @@ _ALWAYS = (
     ("E500", FaultKind.SERVER_ERROR),
     ("E400", FaultKind.BAD_REQUEST),
     ("SLOW", FaultKind.SLOW),
-    ("EUNAV", FaultKind.PAYER_SYSTEM_UNAVAILABLE),
+    ("EGQL", FaultKind.GRAPHQL_ERRORS),
 )
+_EUNAV_DEFAULT_ATTEMPTS = 2
 
 
 def parse_fault(claim_number: str) -> Fault | None:
@@ -63,6 +66,8 @@ def parse_fault(claim_number: str) -> Fault | None:
     for prefix, kind in _ALWAYS:
         if number.startswith(prefix):
             return Fault(kind)
+    if number.startswith("EUNAV"):
+        return Fault(FaultKind.PAYER_SYSTEM_UNAVAILABLE, attempts=_EUNAV_DEFAULT_ATTEMPTS)
     return None
 
 

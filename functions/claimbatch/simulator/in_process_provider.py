@@ -1,10 +1,11 @@
 """The simulator's claims as a ClaimStatusProvider without HTTP: the same
-deterministic answers, mapped by the same code as the real client's, at the
-speed of a function call. For benchmarks of everything but the wire."""
+deterministic answers, read and chosen by the same code as the real client's,
+at the speed of a function call. For benchmarks of everything but the wire."""
 
 from __future__ import annotations
 
-from claimbatch.claims.optum_schema import InquiryResponse, choose_claim, inquiry_body, to_claim_status
+from claimbatch.claims.claim_choice import outcome_of
+from claimbatch.claims.optum_schema import InquiryResponse, inquiry_body
 from claimbatch.claims.provider import ProviderStats
 from claimbatch.domain.claim_answer import LookupOutcome
 from claimbatch.domain.claim_row import ClaimQuery
@@ -24,9 +25,7 @@ class InProcessSimulatedProvider:
         except InvalidSearchInput as error:
             return LookupOutcome.failed(error.description, retryable=False)
         claims = InquiryResponse.model_validate({"data": {"searchClaim": payload}}).data.search_claim.claims  # type: ignore[union-attr]
-        if not claims:
-            return LookupOutcome.not_found()
-        return LookupOutcome.found(to_claim_status(choose_claim(claims, query)))
+        return outcome_of(claims or [], query, attempts=1)
 
     async def aclose(self) -> None:
         pass

@@ -13,11 +13,13 @@ from claimbatch.handlers import wiring
 from testkit.aws_pipeline import TABLE
 from testkit.lambda_context import FakeLambdaContext
 
+from tests.support.claims_data import member_line
+
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
 
 
 def _file(rows: int, prefix: str = "GEN") -> bytes:
-    lines = [f"{prefix}{n:06d},ANA,LIMA,01/02/1975,{n:09d}" for n in range(1, rows + 1)]
+    lines = [member_line(f"{prefix}{n:06d}") for n in range(1, rows + 1)]
     return (HEADER + "\n".join(lines) + "\n").encode()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from claimbatch.domain.job import JobState
+from tests.support.claims_data import member_line
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
 
@@ -15,7 +16,7 @@ def _unique(prefix: str) -> str:
 
 
 def _run(pipeline, *claims: str) -> list[list[str]]:
-    body = HEADER + "".join(f"{claim},ANA,LIMA,01/02/1975,12345\n" for claim in claims)
+    body = HEADER + "".join(f"{member_line(claim)}\n" for claim in claims)
     job_id = pipeline.drop(f"inbox/{uuid.uuid4().hex}.csv", body.encode())
     pipeline.run_until_idle()
     assert pipeline.job(job_id).state is JobState.COMPLETED

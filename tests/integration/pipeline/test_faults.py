@@ -17,12 +17,14 @@ from claimbatch.handlers import wiring
 from claimbatch.simulator.server import start_simulator
 from testkit.aws_pipeline import TABLE
 
+from tests.support.claims_data import member_line
+
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
 
 
 def _file(rows: int, prefix: str = "GEN") -> bytes:
     tag = uuid.uuid4().hex[:6].upper()
-    return (HEADER + "".join(f"{prefix}{tag}{n:05d},ANA,LIMA,01/02/1975,{n}\n" for n in range(1, rows + 1))).encode()
+    return (HEADER + "".join(f"{member_line(f'{prefix}{tag}{n:05d}')}\n" for n in range(1, rows + 1))).encode()
 
 
 def _finish(pipeline, job_id: str, label: str, simulator=None) -> list[list[str]]:
@@ -121,7 +123,7 @@ def test_429_storm(make_pipeline):
 
 
 def test_poison_row_and_poison_message_do_not_hold_back_the_rest(pipeline):
-    body = HEADER + "GOOD000001,ANA,LIMA,01/02/1975,1\nE400POISON1,ANA,LIMA,01/02/1975,2\nGOOD000003,ANA,LIMA,01/02/1975,3\n"
+    body = HEADER + "".join(f"{member_line(claim)}\n" for claim in ("GOOD000001", "E400POISON1", "GOOD000003"))
     job_id = pipeline.drop("inbox/poison.csv", body.encode())
     pipeline.step("split")
     pipeline.sqs.send_message(QueueUrl=pipeline.queues["rows"], MessageBody="{not json")

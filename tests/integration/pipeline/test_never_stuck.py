@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from claimbatch.domain.job import JobState
 from claimbatch.domain.results_order import MISSING_RESULT_ERROR
+from tests.support.claims_data import member_line
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
 
 
 def _file(rows: int) -> bytes:
-    return (HEADER + "".join(f"GEN{n:06d},ANA,LIMA,01/02/1975,{n}\n" for n in range(1, rows + 1))).encode()
+    return (HEADER + "".join(f"{member_line(f'GEN{n:06d}')}\n" for n in range(1, rows + 1))).encode()
 
 
 def _lines(pipeline, job_id):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from claimbatch.domain.job import JobState
+from tests.support.claims_data import member_line
 
 SEED_FILE = (
     b"claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
@@ -100,7 +101,7 @@ def test_url_encoded_keys_are_decoded(pipeline):
 
 def test_many_rows_through_the_whole_harness_in_order(make_pipeline):
     pipeline = make_pipeline(ROWS_PER_MESSAGE="100")
-    rows = [f"GEN{n:07d},ANA,LIMA,01/02/1975,{n:09d}" for n in range(1, 5001)]
+    rows = [member_line(f"GEN{n:07d}") for n in range(1, 5001)]
     body = ("claim_number,first_name,last_name,date_of_birth,subscriber_id\n" + "\n".join(rows) + "\n").encode()
     job_id = pipeline.drop("inbox/big.csv", body)
 

@@ -1,7 +1,7 @@
 """A small hand-written client for the simulator's API, used by these tests.
 
-Deliberately not claimbatch's own client: these tests pin the wire contract of
-CLAIMS_API.md, as curl would see it.
+Deliberately not claimbatch's own client: these tests pin the wire contract,
+as curl would see it, with the query shape of the payer's published SearchClaim example.
 """
 
 from __future__ import annotations
@@ -17,20 +17,16 @@ from claimbatch.simulator.server import RunningSimulator
 TOKEN_PATH = "/apip/auth/sntl/v1/token"
 INQUIRY_PATH = "/oihub/claim/inquiry/v1"
 SEARCH_CLAIM_QUERY = (
-    "query SearchClaim($searchClaimInput: SearchClaimInput!) { searchClaim(input: $searchClaimInput) "
-    "{ claims { claimNumber claimStatus } pagination { hasMoreRecords nextPageToken } } }"
+    "query SearchClaim($searchClaimInput: SearchClaimInput!) { searchClaim(searchClaimInput: $searchClaimInput) "
+    "{ claims { claimNumber claimStatus member { firstName lastName dateOfBirth subscriberId memberId } "
+    "claimEvents { statusEffectiveDate } claimStatusCrosswalkData { claim507Code } } "
+    "pagination { hasMoreRecords nextPageToken } } }"
 )
-SEED_MEMBER = {
-    "memberId": "057896633",
-    "memberFirstName": "CHANTAL",
-    "memberLastName": "KISA",
-    "memberDateOfBirth": "05/10/1975",
-}
 PROVIDER_TIN = "123456789"
 
 
-def search_input(claim_number: str, **member: str) -> dict[str, str]:
-    return {"payerId": "87726", "claimNumber": claim_number, **SEED_MEMBER, **member}
+def search_input(claim_number: str, **fields: str) -> dict[str, str]:
+    return {"payerId": "87726", "claimNumber": claim_number, **fields}
 
 
 def graphql_body(search: dict[str, Any]) -> dict[str, Any]:

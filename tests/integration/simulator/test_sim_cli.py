@@ -1,4 +1,5 @@
-"""`claimbatch simulator`: its help, and the real command serving over loopback."""
+"""`claimbatch simulator`: its help, the real command serving over loopback, and
+`claimbatch simulator sample`."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from claimbatch.claims.optum_schema import SEARCH_CLAIM_QUERY
 from claimbatch.cli import simulator_command
 from claimbatch.runtime.listening_socket import bind_socket
+from claimbatch.simulator.claims_data import search_claims
+from claimbatch.simulator.members import claim_member
 
 CLAIMBATCH = Path(sys.executable).parent / "claimbatch"
 
@@ -103,18 +107,10 @@ def test_the_command_serves_the_contract_over_http() -> None:
                     "providerTaxId": "123456789",
                     "x-optum-consumer-correlation-id": "cli-test",
                 },
-                json={
-                    "query": "query SearchClaim { searchClaim }",
-                    "variables": {
-                        "searchClaimInput": {
-                            "payerId": "87726",
-                            "claimNumber": "ZE59426195",
-                            "memberId": "057896633",
-                            "memberFirstName": "CHANTAL",
-                            "memberLastName": "KISA",
-                            "memberDateOfBirth": "05/10/1975",
-                        }
-                    },
+                json={  # the contract's example request, as curl would send it
+                    "operationName": "SearchClaim",
+                    "query": SEARCH_CLAIM_QUERY,
+                    "variables": {"searchClaimInput": {"payerId": "87726", "claimNumber": "ZE59426195"}},
                 },
             )
             assert inquiry.status_code == 200
@@ -129,3 +125,30 @@ def test_the_command_serves_the_contract_over_http() -> None:
             process.kill()
             process.wait()
     assert process.returncode is not None
+
+
+def test_sample_prints_existing_claims_with_their_own_members(app: typer.Typer) -> None:
+    result = CliRunner().invoke(app, ["simulator", "sample", "--rows", "40", "--seed", "5"])
+
+    assert result.exit_code == 0, result.output
+    header, *lines = result.output.splitlines()
+    assert header == "claim_number,first_name,last_name,date_of_birth,subscriber_id"
+    assert lines[0] == "ZE59426195,CHANTAL,KISA,05/10/1975,057896633"
+    assert len(lines) == 40 and len(set(lines)) == 40
+    for line in lines:
+        claim_number, first, last, born, _ = line.split(",")
+        holder = claim_member(claim_number)
+        assert (holder.first_name, holder.last_name, holder.date_of_birth) == (first, last, born)
+        assert search_claims({"payerId": "87726", "claimNumber": claim_number})["claims"]
+    again = CliRunner().invoke(app, ["simulator", "sample", "--rows", "40", "--seed", "5"])
+    assert again.output == result.output
+
+
+def test_sample_with_a_problem_share_mixes_in_the_other_cases(app: typer.Typer) -> None:
+    result = CliRunner().invoke(app, ["simulator", "sample", "--rows", "400", "--problem-share", "0.5"])
+
+    lines = result.output.splitlines()[1:]
+    prefixes = {line[:2] for line in lines}
+    assert {"NF", "D0", "MM", "E5", "EU"} <= prefixes
+    assert any("/3" in line.split(",")[3] and line.split(",")[3].startswith("13/") for line in lines)
+    assert 120 < sum(line[:2] in {"NF", "D0", "MM", "E5", "EU"} for line in lines) < 220

@@ -117,7 +117,7 @@ async def test_rejected_credentials_fail_the_lookup_clearly(api, fake_time):
     async with _client(fake_time) as client:
         outcome = await client.lookup(SEED_QUERY)
 
-    assert outcome.error == "claims API rejected the client credentials"
+    assert outcome.error == "claims API rejected the credentials"
 
 
 async def test_429_honours_retry_after_then_succeeds(api, fake_time):

@@ -26,6 +26,7 @@ from claimbatch.logic.split_file import SplitDeps, SplitSettings, split_job
 from claimbatch.logic.start_job import start_job
 from claimbatch.ports.object_events import ObjectCreated
 from claimbatch.simulator.in_process_provider import InProcessSimulatedProvider
+from tests.support.claims_data import member_line
 from tests.support.recording_queues import RecordingQueues
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id"
@@ -63,7 +64,7 @@ def input_files(draw):
             lines.append("   ")
             continue
         line = {
-            "valid": f"{claim},ANA,LIMA,01/02/1975,{n}",
+            "valid": member_line(claim),
             "not_found": f"NF{n:05d},ANA,LIMA,01/02/1975,{n}",
             "bad_date": f"{claim},ANA,LIMA,02/30/1975,{n}",
             "bad_name": f"{claim},AN*A,LIMA,01/02/1975,{n}",

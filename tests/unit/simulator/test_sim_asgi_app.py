@@ -21,17 +21,8 @@ async def test_token_expiry_on_an_injected_clock_without_a_server() -> None:
     app = create_app(SimulatorSettings(token_ttl_s=60), clock=clock)
     headers = {"providerTaxId": "123456789", "x-optum-consumer-correlation-id": "c-1"}
     body = {
-        "query": "query SearchClaim { searchClaim }",
-        "variables": {
-            "searchClaimInput": {
-                "payerId": "87726",
-                "claimNumber": "INVALID1",
-                "memberId": "1",
-                "memberFirstName": "A",
-                "memberLastName": "B",
-                "memberDateOfBirth": "01/01/1990",
-            }
-        },
+        "query": "query SearchClaim($in: SearchClaimInput!) { searchClaim(searchClaimInput: $in) { claims { claimNumber } } }",
+        "variables": {"in": {"payerId": "87726", "claimNumber": "INVALID1"}},
     }
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://simulator") as http:
         token = (
@@ -46,6 +37,7 @@ async def test_token_expiry_on_an_injected_clock_without_a_server() -> None:
         clock.now += 61
         stale = await http.post("/oihub/claim/inquiry/v1", json=body, headers=headers)
 
-    assert fresh.status_code == 200
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.json() == {"data": {"searchClaim": {"claims": []}}}  # exactly the fields asked for
     assert stale.status_code == 401
     assert simulator_state(app).stats.snapshot()["by_status"] == {"200": 1, "401": 1}

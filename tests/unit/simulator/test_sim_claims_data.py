@@ -1,4 +1,5 @@
-"""The simulator's data: the seed claim, not-found rules, derived claims, several claims per number."""
+"""The simulator's data: the seed claim, members derived from claim numbers,
+not-found rules, derived claims, several claims and pages per number."""
 
 from __future__ import annotations
 
@@ -8,36 +9,32 @@ from decimal import Decimal
 
 import pytest
 
-from claimbatch.simulator.claims_data import InvalidSearchInput, pick_outcome, search_claims
+from claimbatch.simulator.claim_records import pick_outcome
+from claimbatch.simulator.claims_data import InvalidSearchInput, claim_pages, search_claims
+from claimbatch.simulator.members import SEED_MEMBER, claim_member, row_member
+from claimbatch.simulator.search_input import SearchClaimInput
 
-# The 200 answer of CLAIMS_API.md, verbatim.
+# The 200 answer of the contract's example, verbatim.
 SEED_ANSWER = json.loads("""
 {"data": {"searchClaim": {
   "claims": [{
     "claimNumber": "ZE59426195", "claimStatus": "Finalized",
-    "member": {"firstName": "CHANTAL", "lastName": "KISA", "dateOfBirth": "05/10/1975", "subscriberId": "057896633"},
+    "member": {"firstName": "CHANTAL", "lastName": "KISA", "dateOfBirth": "05/10/1975",
+               "subscriberId": "057896633", "memberId": "057896633"},
     "claimEvents": {"receivedDate": "07/21/2025", "processedDate": "08/08/2025", "statusEffectiveDate": "08/08/2025"},
     "claimLevelTotalAmount": {"totalBilledChargeAmount": "720.00", "totalAllowedAmount": "402.00",
                               "totalPaidAmount": "351.00", "totalPatientResponsibilityAmount": "51.00"},
-    "payments": [{"paymentNumber": "EFT0001234", "paymentModeCode": "ACH", "paymentIssueDate": "08/12/2025",
+    "payments": [{"paymentNumber": "EFT0001234", "paymentModeCode": "E", "paymentIssueDate": "08/12/2025",
                   "adjudicatedClaimPaymentAmount": "351.00"}],
-    "claimStatusCrosswalkData": [{"claim507Code": "F1", "claim507CodeDesc": "Finalized/Payment",
+    "claimStatusCrosswalkData": [{"claim507Code": "F1", "claim507CodeDesc": "Finalized/Payment-The claim/line has been paid.",
                                   "claim508Code": "65", "claim508CodeDesc": "Claim/line has been paid."}]
   }],
   "pagination": {"hasMoreRecords": false, "nextPageToken": null}}}}
 """)
 
-CHANTAL = {
-    "payerId": "87726",
-    "memberId": "057896633",
-    "memberFirstName": "CHANTAL",
-    "memberLastName": "KISA",
-    "memberDateOfBirth": "05/10/1975",
-}
-
 
 def ask(claim_number: str, **changes: str) -> dict:
-    return search_claims({**CHANTAL, "claimNumber": claim_number, **changes})
+    return search_claims({"payerId": "87726", "claimNumber": claim_number, **changes})
 
 
 def only_claim(claim_number: str, **changes: str) -> dict:
@@ -50,42 +47,52 @@ def test_seed_claim_is_exactly_the_contract_example() -> None:
     assert ask("ZE59426195") == SEED_ANSWER["data"]["searchClaim"]
 
 
-def test_seed_claim_matches_member_names_case_insensitively() -> None:
-    assert ask("ZE59426195", memberFirstName="chantal", memberLastName="Kisa") == SEED_ANSWER["data"]["searchClaim"]
-
-
-@pytest.mark.parametrize(
-    "mismatch",
-    [
-        {"memberFirstName": "CHANTALE"},
-        {"memberLastName": "KISSA"},
-        {"memberDateOfBirth": "05/11/1975"},
-        {"memberId": "057896634"},
-    ],
-    ids=["first name", "last name", "date of birth", "subscriber id"],
-)
-def test_seed_claim_for_another_member_is_not_found(mismatch: dict[str, str]) -> None:
-    assert ask("ZE59426195", **mismatch) == {
-        "claims": [],
-        "pagination": {"hasMoreRecords": False, "nextPageToken": None},
-    }
-
-
 @pytest.mark.parametrize("claim_number", ["INVALID123", "INVALID", "NF0001", "nf42"])
 def test_invalid_and_nf_claim_numbers_are_never_found(claim_number: str) -> None:
     assert ask(claim_number)["claims"] == []
 
 
-def test_derived_claim_is_for_the_member_asked_in_payer_capitals() -> None:
-    claim = only_claim("AB1234567", memberFirstName="Jean-Luc", memberLastName="o'neil", memberId="W123")
+def test_a_claim_answers_for_its_own_member_whoever_asks() -> None:
+    claim = only_claim("AB1234567")
+    member = row_member("AB1234567")
 
     assert claim["claimNumber"] == "AB1234567"
     assert claim["member"] == {
-        "firstName": "JEAN-LUC",
-        "lastName": "O'NEIL",
-        "dateOfBirth": "05/10/1975",
-        "subscriberId": "W123",
+        "firstName": member.first_name,
+        "lastName": member.last_name,
+        "dateOfBirth": member.date_of_birth,
+        "subscriberId": member.subscriber_id,
+        "memberId": member.subscriber_id,
     }
+    assert row_member("ZE59426195") == SEED_MEMBER
+
+
+def test_members_differ_between_claim_numbers_and_never_change() -> None:
+    members = {row_member(f"AB{n:08d}") for n in range(200)}
+    assert len(members) > 190
+    assert row_member("AB00000001") == row_member("ab00000001")
+
+
+def test_mm_claims_belong_to_a_member_no_row_names() -> None:
+    for n in range(50):
+        number = f"MM{n:08d}"
+        asked, holder = row_member(number), claim_member(number)
+        assert holder.first_name != asked.first_name and holder.last_name != asked.last_name
+        assert only_claim(number)["member"]["firstName"] == holder.first_name
+
+
+def test_d0_and_e0_claims_carry_their_category() -> None:
+    d0 = only_claim("D0123")["claimStatusCrosswalkData"][0]
+    e0 = only_claim("E0123")["claimStatusCrosswalkData"][0]
+    assert (d0["claim507Code"], d0["claim508Code"]) == ("D0", "35")
+    assert e0["claim507Code"] == "E0"
+
+
+def test_pg_claims_answer_on_two_pages_the_later_status_last() -> None:
+    first, second = claim_pages(SearchClaimInput.parse({"payerId": "87726", "claimNumber": "PG42"}))
+    assert first[0]["claimStatus"] == "Pending" and second[0]["claimStatus"] == "Finalized"
+    assert first[0]["member"] == second[0]["member"]
+    assert len(ask("PG42")["claims"]) == 2
 
 
 def test_derived_claim_is_the_same_every_time() -> None:
@@ -137,8 +144,8 @@ def test_derived_claims_have_codes_amounts_and_dates_consistent_with_their_statu
             assert events["processedDate"] == events["statusEffectiveDate"]
             (payment,) = claim["payments"]
             assert payment["adjudicatedClaimPaymentAmount"] == claim["claimLevelTotalAmount"]["totalPaidAmount"]
-            assert payment["paymentModeCode"] in {"ACH", "CHK"}
-            assert payment["paymentNumber"][:3] == ("EFT" if payment["paymentModeCode"] == "ACH" else "CHK")
+            assert payment["paymentModeCode"] in {"E", "C"}
+            assert payment["paymentNumber"][:3] == ("EFT" if payment["paymentModeCode"] == "E" else "CHK")
         elif status == "Denied":
             assert amounts["totalPaidAmount"] == 0
             assert events["processedDate"] is not None
@@ -170,12 +177,10 @@ def test_multi_claim_number_answers_several_claims_and_one_clear_right_pick() ->
 
     assert len(claims) == 3
     assert {claim["claimNumber"] for claim in claims} == {"MULTI0001"}
-    asked = {"firstName": "CHANTAL", "lastName": "KISA", "dateOfBirth": "05/10/1975", "subscriberId": "057896633"}
-    mine = [claim for claim in claims if claim["member"] == asked]
-    others = [claim for claim in claims if claim["member"] != asked]
+    own = claim_member("MULTI0001").as_json()
+    mine = [claim for claim in claims if claim["member"] == own]
+    others = [claim for claim in claims if claim["member"] != own]
     assert len(mine) == 2 and len(others) == 1
-    other_member = others[0]["member"]
-    assert all(other_member[field] != asked[field] for field in asked)
 
     def effective(claim: dict) -> str:
         month, day, year = claim["claimEvents"]["statusEffectiveDate"].split("/")
@@ -183,9 +188,7 @@ def test_multi_claim_number_answers_several_claims_and_one_clear_right_pick() ->
 
     # The other member's claim is the newest of all: picking by date alone is wrong.
     assert effective(others[0]) > max(effective(claim) for claim in mine)
-    right_pick = max(mine, key=effective)
-    assert right_pick["claimStatus"] == "Finalized"
-    assert len({effective(claim) for claim in claims}) == 3
+    assert max(mine, key=effective)["claimStatus"] == "Finalized"
 
 
 def test_multi_is_deterministic_and_differs_by_number() -> None:
@@ -198,16 +201,13 @@ def test_multi_is_deterministic_and_differs_by_number() -> None:
     [
         ({"claimNumber": ""}, "claimNumber"),
         ({"claimNumber": "AB 12"}, "claimNumber"),
-        ({"memberDateOfBirth": "1975-05-10"}, "memberDateOfBirth"),
-        ({"memberDateOfBirth": "02/30/1975"}, "memberDateOfBirth"),
-        ({"memberFirstName": "  "}, "memberFirstName"),
-        ({"memberId": 57896633}, "memberId"),
         ({"payerId": ""}, "payerId"),
+        ({"claimNumber": 57896633}, "claimNumber"),
     ],
 )
 def test_malformed_input_is_described_by_field_without_its_value(changes: dict, field: str) -> None:
     with pytest.raises(InvalidSearchInput) as raised:
-        search_claims({**CHANTAL, "claimNumber": "AB123", **changes})
+        search_claims({"payerId": "87726", "claimNumber": "AB123", **changes})
 
     assert f"searchClaimInput.{field}" in raised.value.description
     for value in changes.values():
@@ -215,12 +215,26 @@ def test_malformed_input_is_described_by_field_without_its_value(changes: dict, 
             assert value not in raised.value.description
 
 
-def test_missing_fields_are_all_named() -> None:
-    with pytest.raises(InvalidSearchInput) as raised:
-        search_claims({"payerId": "87726"})
+def test_payer_id_is_required() -> None:
+    with pytest.raises(InvalidSearchInput, match="searchClaimInput.payerId is required"):
+        search_claims({"claimNumber": "AB123"})
 
-    for field in ("claimNumber", "memberId", "memberFirstName", "memberLastName", "memberDateOfBirth"):
-        assert f"searchClaimInput.{field} is required" in raised.value.description
+
+@pytest.mark.parametrize(
+    "member_fields",
+    [{"memberFirstName": "CHANTAL"}, {"memberId": "057896633", "memberDateOfBirth": "05/10/1975"}],
+)
+def test_member_fields_without_service_dates_are_refused(member_fields: dict) -> None:
+    with pytest.raises(InvalidSearchInput, match="serviceStartDate and serviceEndDate are required"):
+        ask("ZE59426195", **member_fields)
+
+
+def test_a_member_search_with_service_dates_finds_that_member_only() -> None:
+    dates = {"serviceStartDate": "07/01/2025", "serviceEndDate": "08/31/2025"}
+    assert ask("ZE59426195", memberFirstName="chantal", memberLastName="Kisa", **dates)["claims"]
+    assert ask("ZE59426195", memberFirstName="JOHN", memberLastName="DOE", **dates)["claims"] == []
+    with pytest.raises(InvalidSearchInput, match="at most 90 days"):
+        ask("ZE59426195", memberFirstName="CHANTAL", serviceStartDate="01/01/2025", serviceEndDate="12/31/2025")
 
 
 def test_input_that_is_not_an_object_is_refused() -> None:
