@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
+from tests.support.claims_data import member_line
 from tests.support.job_api_harness import AwsJobApi, submit, wait_for_results, wait_for_state
 from tests.support.notification_checks import assert_no_patient_data, patient_values, wait_until
 from tests.support.notification_services import (
@@ -35,7 +36,7 @@ AWS_ENV = {
 
 
 def slow_file(rows: int = 60) -> bytes:
-    lines = [f"SLOW{uuid.uuid4().hex[:8].upper()},ANA,LIMA,01/02/1975,{40000 + n}" for n in range(rows)]
+    lines = [member_line(f"SLOW{uuid.uuid4().hex[:8].upper()}") for _ in range(rows)]
     return (HEADER + "\n".join(lines) + "\n").encode()
 
 

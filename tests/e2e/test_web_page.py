@@ -28,6 +28,7 @@ from claimbatch.web.page import SignIn, install_web_page
 from testkit.lambda_context import FakeLambdaContext
 from tests.e2e.cli_support import HEADER, SEED_LINE, ServeProcess, cli_env, wait_until
 from tests.support.browser import chromium_or_skip
+from tests.support.claims_data import member_line
 from tests.support.job_api_harness import http_api_event
 from tests.support.smtp_receiver import SmtpReceiver, smtp_receiver
 from tests.support.webhook_receiver import webhook_receiver
@@ -153,7 +154,7 @@ def _csv_file(folder: Path, name: str, rows: list[str]) -> Path:
 
 def _claims(count: int) -> list[str]:
     tag = uuid.uuid4().hex[:6].upper()
-    return [f"WB{tag}{n:04d},ANA,LIMA,01/02/1975,{100000 + n}" for n in range(1, count + 1)]
+    return [member_line(f"WB{tag}{n:04d}") for n in range(1, count + 1)]
 
 
 def _unique(name: str) -> str:
