@@ -4,12 +4,16 @@ JSON body (`ApiError`) that says why. Never a stack trace."""
 from __future__ import annotations
 
 import json
+import traceback
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from claimbatch.api.models import ApiError, ErrorDetail
 from claimbatch.observability import logger
@@ -44,6 +48,18 @@ class Conflict(ApiProblem):
 
 class TooLarge(ApiProblem):
     status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+
+def _raised_reading_the_body(error: BaseException) -> bool:
+    """Raised by the request validation's body parsing (`_parse_multipart_data`, …)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and frames[-1].name.startswith("_parse_") and "openapi_validation" in frames[-1].filename
+
+
+def _methods_of(app: APIGatewayHttpResolver, path: str) -> list[str]:
+    """The methods of the routes whose path matches `path`, sorted."""
+    routes = app._static_routes + app._dynamic_routes  # noqa: SLF001 - the resolver has no public route list
+    return sorted({route.method for route in routes if route.rule.match(path)})
 
 
 def error_response(status: int, message: str, details: list[ErrorDetail] | None = None) -> Response:
@@ -87,6 +103,14 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
         details = [_detail(e) for e in error.errors()]
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", details)
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(_: RequestUnsupportedContentType) -> Response:
+        return error_response(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "the request body must be JSON",
+            [ErrorDetail(location="body", problem="send it with Content-Type: application/json")],
+        )
+
     @app.exception_handler(UnicodeDecodeError)
     def _not_text(_: UnicodeDecodeError) -> Response:
         # Powertools decodes the body before validating it: bytes that are not UTF-8 end here.
@@ -98,7 +122,25 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response:
-        return error_response(HTTPStatus.NOT_FOUND, "no such route")
+        method, allowed = app.current_event.http_method.upper(), _methods_of(app, app.current_event.path)
+        if not allowed:
+            return error_response(HTTPStatus.NOT_FOUND, "no such route")
+        # A known path asked with a method it does not have: 405, saying which it has (RFC 9110).
+        listed = ", ".join(allowed)
+        answer = error_response(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed here; allowed: {listed}")
+        answer.headers["Allow"] = listed
+        return answer
+
+    @app.exception_handler(ValueError)
+    def _body_unreadable(error: ValueError) -> Response:
+        if not _raised_reading_the_body(error):
+            return _unexpected(error)
+        # Powertools reads a form body it cannot parse (multipart without a boundary) this way.
+        return error_response(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "the request body must be JSON",
+            [ErrorDetail(location="body", problem="send it with Content-Type: application/json")],
+        )
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from claimbatch.api.errors import Conflict
 from claimbatch.api.job_views import Found, find_job, job_view, view_of
 from claimbatch.api.models import ApiJobState, JobList, JobView, RetryView
-from claimbatch.api.paging import decode_next, encode_next
+from claimbatch.api.paging import UnknownToken, decode_next, encode_next
 from claimbatch.api.request_context import Deps, Tenant, job_of_upload
 from claimbatch.api.route_docs import (
     AUTH_ERRORS,
@@ -31,7 +31,11 @@ router = Router()
 @router.get(
     "/jobs",
     summary="The tenant's jobs, newest first",
-    responses={200: {"description": "A page of jobs"}, **AUTH_ERRORS, 400: error_answer("Bad `next`"), **BAD_REQUEST},
+    responses={
+        200: {"description": "A page of jobs (an empty last page for a `next` token this API did not return)"},
+        **AUTH_ERRORS,
+        **BAD_REQUEST,
+    },
     security=SECURITY,
     tags=["jobs"],
 )
@@ -42,9 +46,11 @@ def list_jobs(
     limit: PageSize = None,
     next: NextToken = None,  # noqa: A002  # the query parameter's name
 ) -> JobList:
-    page = deps.store.list_tenant_jobs(
-        tenant, state=state, limit=limit or deps.settings.page_size, after=decode_next(next)
-    )
+    try:
+        after = decode_next(next)
+    except UnknownToken:
+        return JobList(jobs=[], next=None)
+    page = deps.store.list_tenant_jobs(tenant, state=state, limit=limit or deps.settings.page_size, after=after)
     return JobList(jobs=[job_view(job) for job in page.jobs], next=encode_next(page.next_after))
 
 

@@ -29,6 +29,7 @@ from claimbatch.api.notification_models import (
     WebhookView,
 )
 from claimbatch.api.request_context import Tenant, provide
+from claimbatch.api.route_docs import AUTH_ERRORS, error_answer
 from claimbatch.domain.notification_messages import channel_test_notification
 from claimbatch.domain.notification_settings import MAX_EMAILS, MAX_WEBHOOKS, NotificationSettings, WebhookChannel
 from claimbatch.domain.webhook_address_rules import WebhookUrlRefused
@@ -62,7 +63,7 @@ def _view(settings: NotificationSettings, fresh: Sequence[WebhookChannel] = ()) 
 @router.get(
     "/notifications",
     summary="The tenant's notification channels (webhook secrets are not shown again)",
-    responses={200: {"description": "Webhook URLs and email addresses"}},
+    responses={200: {"description": "Webhook URLs and email addresses"}, **AUTH_ERRORS},
     security=SECURITY,
     tags=["notifications"],
 )
@@ -75,7 +76,12 @@ def get_notifications(tenant: Tenant, deps: Deps) -> NotificationsView:
     summary="Set the tenant's webhooks and emails, told when a job ends",
     description="Replaces every channel. Each webhook URL added by this call gets a signing secret (whsec_…), "
     "shown in this answer only; a URL already set keeps its secret.",
-    responses={200: {"description": "The channels now set"}, 400: {"description": "A URL or address is refused"}},
+    responses={
+        200: {"description": "The channels now set"},
+        **AUTH_ERRORS,
+        400: error_answer("A URL or address is refused"),
+        409: error_answer("Email addresses given, but no mail server is configured"),
+    },
     security=SECURITY,
     tags=["notifications"],
 )
@@ -98,7 +104,7 @@ def put_notifications(body: NotificationsRequest, tenant: Tenant, deps: Deps) ->
 @router.post(
     "/notifications/test",
     summary="Send a `test` message to every channel of the tenant",
-    responses={200: {"description": "What each channel answered"}, 409: {"description": "No channel is set"}},
+    responses={200: {"description": "What each channel answered"}, **AUTH_ERRORS, 409: error_answer("No channel is set")},
     security=SECURITY,
     tags=["notifications"],
 )

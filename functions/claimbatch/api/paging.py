@@ -1,12 +1,14 @@
-"""The `next` token of GET /jobs: an opaque, URL-safe form of a listing position."""
+"""The `next` token of GET /jobs: an opaque, URL-safe form of a listing position.
+
+A token of the right alphabet that this API did not return (made up, or cut
+short) is an `UnknownToken`, which the route answers with an empty last page,
+not an error: every token the API description allows is answered."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
-
-from claimbatch.api.errors import ApiProblem
 
 _POSITION = re.compile(r"\d{4}-\d\d-\d\dT[0-9:.+-]{8,40}#[0-9a-f]{1,64}")
 
@@ -16,6 +18,7 @@ def encode_next(position: str | None) -> str | None:
 
 
 def decode_next(token: str | None) -> str | None:
+    """The listing position a token stands for; raises UnknownToken."""
     if token is None:
         return None
     try:
@@ -23,5 +26,9 @@ def decode_next(token: str | None) -> str | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         position = ""
     if _POSITION.fullmatch(position) is None:
-        raise ApiProblem("`next` is not a token this API returned")
+        raise UnknownToken
     return position
+
+
+class UnknownToken(Exception):
+    """A `next` token this API did not return."""

@@ -25,6 +25,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from claimbatch.api import job_routes, result_routes, upload_routes
 from claimbatch.api.dependencies import JobApiDeps
 from claimbatch.api.errors import install_error_handlers, read_json_body
+from claimbatch.api.openapi_links import with_job_links
 from claimbatch.api.notification_routes import include_notification_routes
 from claimbatch.api.request_context import DEPS_KEY, provide
 from claimbatch.api.route_docs import SECURITY_SCHEMES
@@ -62,10 +63,11 @@ def build_job_api(deps: JobApiDeps) -> APIGatewayHttpResolver:
 
 
 def openapi_json(app: APIGatewayHttpResolver) -> str:
-    return app.get_openapi_json_schema(
-        title=API_TITLE, version=API_VERSION, description=API_DESCRIPTION, security_schemes=SECURITY_SCHEMES
-    )
+    return json.dumps(openapi_document(app), indent=2)
 
 
 def openapi_document(app: APIGatewayHttpResolver) -> dict[str, Any]:
-    return json.loads(openapi_json(app))
+    generated = app.get_openapi_json_schema(
+        title=API_TITLE, version=API_VERSION, description=API_DESCRIPTION, security_schemes=SECURITY_SCHEMES
+    )
+    return with_job_links(json.loads(generated))

@@ -218,8 +218,8 @@ def test_listing_pages_newest_first_with_a_state_filter(api):
         ({"limit": 101}, 422),
         ({"limit": "many"}, 422),
         ({"state": "DONE"}, 422),
-        ({"next": "garbage"}, 400),
-        ({"next": "MjAyNS0wOC0wOFQxNzowMDowMCswMDowMCNub3QtaGV4"}, 400),
+        ({"next": "has spaces"}, 422),
+        ({"next": "x" * 401}, 422),
     ],
 )
 def test_bad_listing_parameters_are_4xx_with_a_json_body(api, params, status):
@@ -229,7 +229,7 @@ def test_bad_listing_parameters_are_4xx_with_a_json_body(api, params, status):
 
 
 def test_an_unknown_route_is_a_json_404(api):
-    answer = api.call("DELETE", "/jobs")
+    answer = api.call("DELETE", "/nothing")
 
     assert answer.status == 404 and answer.json() == {"message": "no such route", "details": []}
 
@@ -314,3 +314,61 @@ def test_a_malformed_body_is_a_4xx_in_one_sentence(api, raw):
     assert problem["message"] == "the request is not valid"
     assert [detail["location"] for detail in problem["details"]] == ["body"]
     assert "Traceback" not in answer.body and api.links.forms == []
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("TRACE", "/jobs", "GET, POST"),
+    ("DELETE", "/jobs/abc", "GET"),
+    ("PUT", "/jobs/abc/retry", "POST"),
+])
+def test_a_known_path_with_another_method_is_405_with_allow(api, method, path, allowed):
+    answer = api.call(method, path)
+
+    assert answer.status == 405 and answer.headers["allow"] == allowed
+    assert answer.json() == {"message": f"{method} is not allowed here; allowed: {allowed}", "details": []}
+
+
+def test_an_unknown_path_is_still_404(api):
+    assert api.call("GET", "/nothing/here").status == 404
+
+
+@pytest.mark.parametrize("token", ["0", "AAAA", "not-a-token_"])
+def test_a_next_token_this_api_did_not_return_is_an_empty_last_page(api, token):
+    api.add_job("inbox/acme/a.csv")
+
+    answer = api.call("GET", "/jobs", params={"next": token})
+
+    assert answer.status == 200 and answer.json() == {"jobs": [], "next": None}
+
+
+def test_openapi_links_lead_from_created_and_listed_jobs_to_every_job_route(api):
+    document = openapi_document(api.app)
+    paths = document["paths"]
+    created = paths["/jobs"]["post"]["responses"]["201"]["links"]
+    listed = paths["/jobs"]["get"]["responses"]["200"]["links"]
+    targets = {
+        paths[path][method]["operationId"]
+        for path in paths
+        if path.startswith("/jobs/{job_id}")
+        for method in paths[path]
+    }
+    assert {link["operationId"] for link in created.values()} == targets
+    assert {link["operationId"] for link in listed.values()} == targets
+    assert {link["parameters"]["job_id"] for link in created.values()} == {"$response.body#/job_id"}
+    assert {link["parameters"]["job_id"] for link in listed.values()} == {"$response.body#/jobs/0/job_id"}
+
+
+def test_a_body_that_is_not_declared_json_is_415(api, monkeypatch):
+    import tests.support.job_api_harness as harness
+
+    real = harness.http_api_event
+
+    def as_text(*args, **kwargs):
+        event = real(*args, **kwargs)
+        event["headers"]["content-type"] = "text/plain"
+        return event
+
+    monkeypatch.setattr("tests.unit.api.conftest.http_api_event", as_text)
+    answer = api.call("POST", "/jobs", body={"filename": "claims.csv"})
+
+    assert answer.status == 415 and answer.json()["message"] == "the request body must be JSON"
