@@ -23,6 +23,7 @@ from claimbatch.domain.claim_answer import LookupOutcome
 from claimbatch.observability import logger
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+UNREADABLE_ERROR = "claims API sent an unreadable answer"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Attempt:
     retry_after_s: float | None = None
     auth_rejected: bool = False
     api_failed: bool = False  # counts towards opening the circuit
+    unusable: bool = False  # the API answered, but nothing usable (garbage, too large): no point redelivering
 
 
 def retry_after_seconds(header: str | None) -> float | None:
@@ -85,7 +87,7 @@ def _read_search(answer: Answer, log_fields: dict[str, object], stats: ProviderS
     if parsed is None:
         stats.server_errors += 1
         logger.warning("inquiry answer is not readable JSON", extra=log_fields)
-        return Attempt(retry_reason="claims API sent an unreadable answer", api_failed=True)
+        return Attempt(retry_reason=UNREADABLE_ERROR, api_failed=True, unusable=True)
     search = parsed.data.search_claim if parsed.data else None
     if search is None or (not search.claims and parsed.errors):
         logger.warning("inquiry answered with errors", extra=log_fields)

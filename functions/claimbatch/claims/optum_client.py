@@ -32,6 +32,13 @@ INQUIRY_PATH = "/oihub/claim/inquiry/v1"
 CORRELATION_HEADER = "x-optum-consumer-correlation-id"
 CIRCUIT_OPEN_ERROR = "claims API unavailable (circuit open)"
 CREDENTIALS_REJECTED_ERROR = "claims API rejected the credentials"
+# After our credentials were rejected, no request goes out for this long (the
+# settings must be fixed first); the rows fail at once, retryable by a job retry.
+CREDENTIALS_RETRY_AFTER_S = 300.0
+
+
+def _credentials_rejected() -> LookupOutcome:
+    return LookupOutcome.failed(CREDENTIALS_REJECTED_ERROR, retryable=True, redeliver=False)
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,9 @@ class OptumClaimsClient:
             BreakerSettings(failure_threshold=settings.breaker_failure_threshold, open_for_s=settings.breaker_open_for_s),
             self._timing.clock,
         )
+        self._credentials_rejected_until = float("-inf")
+        # Why the API's last answer could not be used (garbage, too large); None once one could.
+        self._unusable_reason: str | None = None
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -123,8 +133,10 @@ class OptumClaimsClient:
         while True:
             attempt += 1
             await self._wait_while_paused()
+            if self._timing.clock() < self._credentials_rejected_until:
+                return _Page(attempt, outcome=_credentials_rejected())
             if not self.breaker.allow():
-                return _Page(attempt, outcome=LookupOutcome.failed(CIRCUIT_OPEN_ERROR, retryable=True))
+                return _Page(attempt, outcome=self._circuit_open())
             result = await self._attempt(query, page_token, attempt)
             self._record(result)
             if result.outcome is not None:
@@ -135,20 +147,36 @@ class OptumClaimsClient:
                 refreshed_after_401 = True  # one refresh and an immediate retry
                 self.stats.retries += 1
                 continue
-            if result.auth_rejected:
-                failure = LookupOutcome.failed("claims API rejected the access token twice (HTTP 401)", retryable=True)
-                return _Page(attempt, outcome=failure)
+            if result.auth_rejected:  # a 401 right after a fresh token: our credentials are wrong
+                self._reject_credentials()
+                return _Page(attempt, outcome=_credentials_rejected())
             delay = self._policy.next_delay(attempt, started, result.retry_after_s)
             if delay is None:
-                failure = LookupOutcome.failed(f"{result.retry_reason} after {attempt} attempts", retryable=True)
+                error = f"{result.retry_reason} after {attempt} attempts"
+                failure = LookupOutcome.failed(error, retryable=True, redeliver=not result.unusable)
                 return _Page(attempt, outcome=failure)
             if result.retry_after_s is not None:
                 self._paused_until = max(self._paused_until, self._timing.clock() + delay)
             self.stats.retries += 1
             await self._timing.sleep(delay)
 
+    def _reject_credentials(self) -> None:
+        logger.warning("claims API rejected the credentials; no lookups for a while")
+        self._credentials_rejected_until = self._timing.clock() + CREDENTIALS_RETRY_AFTER_S
+
+    def _circuit_open(self) -> LookupOutcome:
+        """An outage is waited out (redelivered); an API that answers garbage is not."""
+        if self._unusable_reason is not None:
+            return LookupOutcome.failed(self._unusable_reason, retryable=True, redeliver=False)
+        return LookupOutcome.failed(CIRCUIT_OPEN_ERROR, retryable=True)
+
     def _record(self, result: Attempt) -> None:
-        """Feed the circuit breaker: outages open it; any answer, a 429 included, shows the API is up."""
+        """Feed the circuit breaker: outages and unusable answers open it; any other
+        answer, a 429 included, shows the API is up."""
+        if result.unusable:
+            self._unusable_reason = result.retry_reason or (result.outcome.error if result.outcome else None)
+        elif not result.api_failed:
+            self._unusable_reason = None
         if result.api_failed:
             self.breaker.record_failure()
         else:
@@ -176,7 +204,8 @@ class OptumClaimsClient:
         try:
             token = await self._tokens.get()
         except CredentialsRejected:
-            return Attempt(outcome=LookupOutcome.failed(CREDENTIALS_REJECTED_ERROR, retryable=True))
+            self._reject_credentials()
+            return Attempt(outcome=_credentials_rejected())
         except (httpx.HTTPError, bounded_http.DeadlineExceeded, bounded_http.AnswerTooLarge, KeyError, ValueError) as error:
             self.stats.server_errors += 1
             logger.warning("token request failed", extra={"error_type": type(error).__name__, "attempt": attempt})
@@ -203,7 +232,8 @@ class OptumClaimsClient:
             self.stats.server_errors += 1
             logger.warning("inquiry answer over the size limit", extra=log_fields)
             error = f"claims API answer larger than {self._settings.max_answer_bytes} bytes"
-            return Attempt(outcome=LookupOutcome.failed(error, retryable=True), api_failed=True)
+            failure = LookupOutcome.failed(error, retryable=True, redeliver=False)
+            return Attempt(outcome=failure, api_failed=True, unusable=True)
         except httpx.TransportError as error:
             self.stats.server_errors += 1
             logger.warning("inquiry connection failed", extra={**log_fields, "error_type": type(error).__name__})

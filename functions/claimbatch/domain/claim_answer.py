@@ -41,7 +41,11 @@ class LookupOutcome:
     """The end of one lookup, after the client's own retries.
 
     `retryable` marks failures worth trying again later (API unavailable,
-    throttled, timed out); a permanent failure (400) is not.
+    throttled, timed out); a permanent failure (400) is not. `redeliver` says
+    whether a retryable failure is worth another delivery of its chunk soon
+    (an outage may end in minutes); False when the API itself is unusable as
+    configured (credentials rejected, unreadable or oversized answers): the row
+    is written at once, and a job retry looks it up again.
     """
 
     kind: LookupKind
@@ -49,6 +53,7 @@ class LookupOutcome:
     error: str | None = None
     retryable: bool = False
     attempts: int = 1
+    redeliver: bool = True
 
     @classmethod
     def found(cls, claim: ClaimStatus, attempts: int = 1) -> LookupOutcome:
@@ -59,5 +64,5 @@ class LookupOutcome:
         return cls(LookupKind.NOT_FOUND, error=NOT_FOUND_MESSAGE, attempts=attempts)
 
     @classmethod
-    def failed(cls, error: str, *, retryable: bool, attempts: int = 1) -> LookupOutcome:
-        return cls(LookupKind.FAILED, error=error, retryable=retryable, attempts=attempts)
+    def failed(cls, error: str, *, retryable: bool, attempts: int = 1, redeliver: bool = True) -> LookupOutcome:
+        return cls(LookupKind.FAILED, error=error, retryable=retryable, attempts=attempts, redeliver=redeliver)

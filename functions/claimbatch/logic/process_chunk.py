@@ -51,15 +51,21 @@ class WorkerDeps:
         return min(self.max_redelivery_delay_s, 2.0 ** min(delivery, 10))
 
 
-def _is_transient(result: ResultRow) -> bool:
-    return result.outcome is RowOutcome.FAILED and result.retryable
+@dataclass(frozen=True)
+class _Looked:
+    result: ResultRow
+    redeliver: bool  # a transient failure worth another delivery (see LookupOutcome.redeliver)
+
+    @property
+    def transient(self) -> bool:
+        return self.redeliver and self.result.outcome is RowOutcome.FAILED and self.result.retryable
 
 
-async def _look_up(row: QueuedRow, deps: WorkerDeps) -> ResultRow:
+async def _look_up(row: QueuedRow, deps: WorkerDeps) -> _Looked:
     started = time.perf_counter()
     outcome = await deps.provider.lookup(row.query())
     deps.metrics.lookup_latency_ms((time.perf_counter() - started) * 1000)
-    return result_from_lookup(row.row, row.claim_number, outcome)
+    return _Looked(result_from_lookup(row.row, row.claim_number, outcome), outcome.redeliver)
 
 
 async def process_chunk(
@@ -81,8 +87,8 @@ async def process_chunk(
 
     waited = deps.clock() - first_delivered_at if first_delivered_at is not None else 0.0
     last_delivery = delivery >= deps.max_deliveries or waited >= deps.patience_s
-    deferred = [] if last_delivery else [result for result in fresh if _is_transient(result)]
-    final = [result for result in fresh if last_delivery or not _is_transient(result)]
+    deferred = [] if last_delivery else [looked.result for looked in fresh if looked.transient]
+    final = [looked.result for looked in fresh if last_delivery or not looked.transient]
     if final:
         await asyncio.to_thread(store.put_results, job_id, final)
     if deferred:

@@ -158,3 +158,68 @@ async def test_token_lives_as_long_as_expires_in_says(api, fake_time, expires_in
 def test_request_timeout_is_thirty_seconds_unless_set():
     settings = ClaimsApiSettings(base_url=BASE, client_id="i", client_secret="s", provider_tin="123456789")
     assert settings.request_timeout_s == 30.0
+
+
+@pytest.mark.parametrize("expires_in", [0, -30])
+async def test_a_token_said_to_live_no_time_is_kept_a_minute(api, fake_time, expires_in):
+    api.post(TOKEN_PATH).mock(return_value=_token(expires_in))
+    api.post(INQUIRY_PATH).mock(return_value=_page(SEED_CLAIM))
+
+    async with _client(fake_time) as client:
+        for _ in range(5):
+            await client.lookup(SEED_QUERY)
+            fake_time.now += 5  # 25 s in all: within the minute's floor
+
+    assert client.stats.token_requests == 1
+
+
+async def test_a_401_right_after_a_fresh_token_rejects_the_credentials_and_stops_calling(api, fake_time):
+    inquiry = api.post(INQUIRY_PATH).mock(return_value=httpx.Response(401, json={"errors": []}))
+
+    async with _client(fake_time) as client:
+        first = await client.lookup(SEED_QUERY)
+        later = [await client.lookup(SEED_QUERY) for _ in range(10)]
+
+    for outcome in (first, *later):
+        assert (outcome.error, outcome.retryable, outcome.redeliver) == ("claims API rejected the credentials", True, False)
+    assert inquiry.call_count == 2 and client.stats.token_requests == 2
+
+
+async def test_credentials_are_tried_again_after_a_while(api, fake_time):
+    inquiry = api.post(INQUIRY_PATH).mock(
+        side_effect=[httpx.Response(401), httpx.Response(401), _page(SEED_CLAIM)]
+    )
+
+    async with _client(fake_time) as client:
+        rejected = await client.lookup(SEED_QUERY)
+        fake_time.now += 600  # the settings were fixed meanwhile
+        found = await client.lookup(SEED_QUERY)
+
+    assert rejected.error == "claims API rejected the credentials"
+    assert found.kind is LookupKind.FOUND and inquiry.call_count == 3
+
+
+async def test_unreadable_answers_count_towards_the_circuit(api, fake_time):
+    api.post(INQUIRY_PATH).mock(return_value=httpx.Response(200, content=b"<html>"))
+
+    async with _client(fake_time) as client:
+        outcomes = [await client.lookup(SEED_QUERY) for _ in range(4)]
+
+    assert client.breaker.times_opened == 1
+    assert all(not outcome.redeliver and "unreadable" in outcome.error for outcome in outcomes)
+    assert api.routes[1].call_count == 10  # the breaker's threshold; then no more requests
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+async def test_an_answer_over_the_cap_is_a_row_error(api, fake_time, declared):
+    body = b'{"data": {"searchClaim": {"claims": []}}, "pad": "' + b"x" * 5000 + b'"}'
+    if declared:
+        response = httpx.Response(200, content=body)
+    else:
+        response = httpx.Response(200, stream=httpx.ByteStream(body), headers={"Transfer-Encoding": "chunked"})
+    api.post(INQUIRY_PATH).mock(return_value=response)
+
+    async with _client(fake_time, max_answer_bytes=1000) as client:
+        outcome = await client.lookup(SEED_QUERY)
+
+    assert outcome.error == "claims API answer larger than 1000 bytes" and outcome.retryable and not outcome.redeliver
