@@ -227,6 +227,14 @@ def test_a_running_job_is_cancelled_from_the_page(service: Service, screen: Scre
     expect(_state(row)).to_have_text("Looking up claims", timeout=JOB_TIMEOUT_MS)
     screen.shot("1-running")
 
+    # When the API refuses a Cancel (as it does for a job that has just ended), the row says why
+    refusal = {"message": "the job is COMPLETED; only a running job can be cancelled", "details": []}
+    page.route("**/jobs/*/cancel", lambda route: route.fulfill(status=409, json=refusal))
+    row.get_by_role("button", name="Cancel").click()
+    expect(row.get_by_role("alert")).to_have_text("The job is COMPLETED; only a running job can be cancelled.")
+    screen.shot("2-refused")
+    page.unroute("**/jobs/*/cancel")
+
     # When Cancel is pressed
     row.get_by_role("button", name="Cancel").click()
 
@@ -235,7 +243,8 @@ def test_a_running_job_is_cancelled_from_the_page(service: Service, screen: Scre
     expect(row.get_by_role("button", name="Cancel")).to_have_count(0)
     expect(row.get_by_role("link", name="Download results")).to_be_visible(timeout=JOB_TIMEOUT_MS)
     expect(row.locator(".counts")).to_contain_text("cancelled")
-    screen.shot("2-cancelled")
+    expect(row.get_by_role("alert")).to_have_count(0)
+    screen.shot("3-cancelled")
     with page.expect_download() as download:
         row.get_by_role("link", name="Download results").click()
     with Path(download.value.path()).open(newline="", encoding="utf-8") as handle:

@@ -239,7 +239,8 @@ def serve(
     on the next start, every row exactly once. The JSON log is DATA/claimbatch.log.
 
     With --port, it also serves the job API (POST /jobs, GET /jobs/{id}, …; docs at /docs),
-    requiring `Authorization: Bearer <--api-token>` when a token is set.
+    requiring `Authorization: Bearer <--api-token>` when a token is set, and the web page
+    for billing staff at / (it asks for the token).
 
     With --sftp-port, it also serves SFTP: user <tenant> logs in with a key listed in
     DATA/sftp/<tenant>/authorized_keys and sees /inbox (upload) and /results (download).
