@@ -37,6 +37,6 @@ def chromium_or_skip() -> Path:
     chromium = find_chromium()
     if chromium is not None:
         return chromium
-    if os.environ.get("CI", "").lower() == "true":
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
         pytest.fail(f"CI=true and no browser: {HOW_TO_GET_IT}", pytrace=False)
     pytest.skip(HOW_TO_GET_IT)
