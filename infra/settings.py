@@ -408,7 +408,9 @@ class Settings:
     def notify_queue(self) -> QueueSettings:
         # One message per job end; it comes back once per due retry of each of its
         # channels (8 attempts each, up to 20 channels), so its receive limit is high.
-        return QueueSettings(name="NotifyQueue", max_receive_count=200, retention_days=4)
+        # A message that keeps failing (30 min visibility) reaches the dead-letter queue after
+        # 100 hours, so it is kept 14 days (SQS's longest), not the other queues' 4.
+        return QueueSettings(name="NotifyQueue", max_receive_count=200, retention_days=14)
 
     @property
     def notify_email_identity_name(self) -> str | None:

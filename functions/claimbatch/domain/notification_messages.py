@@ -62,7 +62,7 @@ def job_notification(event: JobEvent, api_base_url: str | None) -> Notification:
         type=kind,
         timestamp=event.completed_at or event.created_at,
         data=data,
-        subject=f"claimbatch: {event.file_name} {event.state.value}",
+        subject=f"claimbatch: {_one_line(event.file_name)} {event.state.value}",
         text="\n".join([*lines, *([f"Job: {link}"] if link else [])]) + "\n",
         html=_html(lines, link),
     )
@@ -78,6 +78,11 @@ def channel_test_notification(tenant: str, now: datetime) -> Notification:
         text=TEST_SENTENCE + "\n",
         html=_html([TEST_SENTENCE], None),
     )
+
+
+def _one_line(text: str) -> str:
+    """A header holds one line: control characters (a file name may carry any) become spaces."""
+    return "".join(" " if ord(char) < 32 or ord(char) == 127 else char for char in text)
 
 
 def _job_lines(event: JobEvent) -> list[str]:

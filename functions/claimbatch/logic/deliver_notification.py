@@ -7,10 +7,10 @@ from datetime import datetime
 
 from claimbatch.domain.job_event import JobEvent
 from claimbatch.domain.notification_messages import Notification, job_notification
-from claimbatch.domain.notification_settings import Channel, EmailChannel, WebhookChannel
-from claimbatch.logic.delivery_policy import DeliveryStep, Judgement, RetrySchedule, Verdict, after_attempt, judge
+from claimbatch.domain.notification_settings import Channel, WebhookChannel
+from claimbatch.logic.delivery_policy import DeliveryStep, Judgement, RetrySchedule, after_attempt, judge
 from claimbatch.observability import logger
-from claimbatch.ports.notifications import EmailSender, WebhookSender
+from claimbatch.ports.notifications import EmailSender, SendFailure, SendReport, WebhookSender
 
 
 @dataclass(frozen=True)
@@ -29,15 +29,21 @@ class DeliveryContext:
     api_base_url: str | None = None
 
 
-def attempt_delivery(notification: Notification, channel: Channel, senders: Senders) -> Judgement:
+def _send(notification: Notification, channel: Channel, senders: Senders) -> SendReport:
     if isinstance(channel, WebhookChannel):
-        report = senders.webhooks.send(channel.url, channel.secret, notification)
-    elif isinstance(channel, EmailChannel):
-        if senders.email is None:
-            return Judgement(Verdict.GIVE_UP, "no mail service is configured")
-        report = senders.email.send(channel.address, notification)
-    else:  # pragma: no cover - Channel is a closed union
-        raise TypeError(type(channel).__name__)
+        return senders.webhooks.send(channel.url, channel.secret, notification)
+    if senders.email is None:
+        return SendReport(failure=SendFailure.PERMANENT, detail="no mail service is configured")
+    return senders.email.send(channel.address, notification)
+
+
+def attempt_delivery(notification: Notification, channel: Channel, senders: Senders) -> Judgement:
+    try:
+        report = _send(notification, channel, senders)
+    except Exception as error:  # a sender's bug: this delivery waits for its next retry, the others go on
+        where = {"message_id": notification.message_id, "channel": channel.channel_id}
+        logger.error("notification sender failed", extra={**where, "error_type": type(error).__name__})
+        report = SendReport(failure=SendFailure.TRANSIENT, detail=f"the sender failed ({type(error).__name__})")
     judgement = judge(report)
     logger.info(
         "notification attempt",

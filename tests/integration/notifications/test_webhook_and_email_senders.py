@@ -219,3 +219,15 @@ def test_https_to_a_name_the_certificate_does_not_name_fails(tls_receiver):
 
     assert report.failure is SendFailure.CONNECTION
     assert seen == []
+
+
+def test_a_file_name_with_a_line_break_still_makes_one_email_with_one_subject_line():
+    job = new_job(SourceObject(bucket="b", key="inbox/march\nBcc: x@evil.example.csv", version="v1"))
+    job = job.model_copy(update={"state": JobState.FAILED, "completed_at": datetime.now(UTC), "error": "empty file"})
+    with smtp_receiver() as smtp:
+        report = SmtpEmailSender(SmtpSettings(host="127.0.0.1", port=smtp.port)).send(
+            "billing@example.test", job_notification(JobEvent.of(job), None)
+        )
+    assert report.failure is None
+    [message] = smtp.messages
+    assert message["Bcc"] is None and message["Subject"].endswith(" FAILED")

@@ -74,3 +74,10 @@ def test_new_urls_get_a_secret_once_and_known_ones_keep_theirs():
     assert [hook.url for hook in fresh_again] == ["https://c.example/"]
     assert again.webhooks[0].secret == settings.webhooks[1].secret
     assert again.emails == []
+
+
+def test_a_file_name_with_line_breaks_keeps_the_subject_on_one_line():
+    job = ended_job()
+    job = job.model_copy(update={"source": job.source.model_copy(update={"key": "inbox/a\r\nBcc: x@evil.example.csv"})})
+    subject = job_notification(JobEvent.of(job), None).subject
+    assert "\n" not in subject and "\r" not in subject

@@ -59,6 +59,11 @@ class Clock:
         return self.now
 
 
+def channel_steps(deps: NotifierDeps, kind: str) -> list[DeliveryStep]:
+    records = deps.records.records  # type: ignore[attr-defined]  # the Tables fake
+    return [step for (_, channel), step in records.items() if channel.startswith(kind)]
+
+
 def setup(webhook_answers: list[SendReport]):
     hook = WebhookChannel(url="https://hooks.acme.example/", secret="whsec_" + "A" * 32)
     tables = Tables(NotificationSettings(webhooks=[hook], emails=[EmailChannel(address="billing@acme.example")]))
@@ -101,5 +106,31 @@ def test_a_schedule_run_out_gives_up():
         clock.now += timedelta(hours=1)
     assert notify_job_end(event, deps) is None
     assert len(webhooks.sent) == 3
-    [step] = [step for (_, channel), step in deps.records.records.items() if channel.startswith("webhook")]  # type: ignore[attr-defined]
+    [step] = channel_steps(deps, "webhook")
     assert step.state is DeliveryState.GAVE_UP and "gave up after 3 attempts" in step.reason
+
+
+class BrokenSender(ScriptedSender):
+    def send(self, destination: str, *rest: object) -> SendReport:
+        raise ValueError("a bug")
+
+
+def test_a_sender_that_breaks_waits_for_its_retry_and_the_other_channels_still_go():
+    deps, event, _, email, _ = setup([])
+    deps.context.senders = Senders(BrokenSender(), email)
+
+    wait = notify_job_end(event, deps)
+
+    assert wait == timedelta(seconds=5)  # the webhook's next attempt, on the schedule: no tight loop
+    assert email.sent == ["billing@acme.example"]
+    [webhook] = channel_steps(deps, "webhook")
+    assert (webhook.state, webhook.reason) == (DeliveryState.PENDING, "the sender failed (ValueError)")
+
+
+def test_without_a_mail_service_an_email_channel_is_given_up_not_retried():
+    deps, event, webhooks, _, _ = setup([])
+    deps.context.senders = Senders(webhooks, None)
+
+    assert notify_job_end(event, deps) is None
+    [email] = channel_steps(deps, "email")
+    assert (email.state, email.reason) == (DeliveryState.GAVE_UP, "no mail service is configured")
