@@ -104,7 +104,7 @@ async def run_pipeline(
         "aggregation_s": elapsed - phases.rows_done_s if phases.rows_done_s is not None else None,
         "counts": finished.counts.model_dump(),
         "results_lines": lines,
-        "workers": runtime._workers(),
+        "workers": runtime.worker_count,
         "provider_stats": vars(provider.stats),
     }
 
