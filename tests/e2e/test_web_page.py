@@ -34,6 +34,8 @@ from tests.support.smtp_receiver import SmtpReceiver, smtp_receiver
 from tests.support.webhook_receiver import webhook_receiver
 
 pytestmark = pytest.mark.slow
+# The page's own updates wait on a service sharing two busy cores: give each check room.
+expect.set_options(timeout=20_000)
 
 SEED_ROW = "ZE59426195,CHANTAL,KISA,05/10/1975,057896633"
 JOB_TIMEOUT_MS = 90_000
