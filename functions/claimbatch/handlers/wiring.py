@@ -30,6 +30,7 @@ from claimbatch.logic.aggregate_results import AggregateDeps
 from claimbatch.logic.process_chunk import WorkerDeps
 from claimbatch.logic.split_file import SplitDeps, SplitSettings
 from claimbatch.logic.sweep_jobs import SweepSettings
+from claimbatch.observability import TracedLookups
 from claimbatch.web.page import SignIn, install_web_page
 
 
@@ -153,7 +154,7 @@ def worker_deps() -> WorkerDeps:
         _workers.clear()
         deps = WorkerDeps(
             store=job_store(env.table_name),
-            provider=OptumClaimsClient(_claims_settings(env)),
+            provider=TracedLookups(OptumClaimsClient(_claims_settings(env))),
             signals=SqsStageSignals(_sender(), env.aggregate_queue_url),
             max_deliveries=env.max_row_receives,
             patience_s=env.row_patience_s,
