@@ -82,11 +82,18 @@ def test_the_inbox_turns_each_complete_file_into_one_job(tmp_path):
         "inbox/acme/claims.csv",
         "inbox/acme/east/b.csv",
     ]
-    assert sorted(path.relative_to(results).as_posix() for path in results.rglob("*.*")) == [
+    files = sorted(path.relative_to(results).as_posix() for path in results.rglob("*.*") if path.is_file())
+    assert [name for name in files if "/.jobs/" not in name] == [
         "acme/claims.results.csv",
         "acme/claims.summary.json",
         "acme/east/b.results.csv",
         "acme/east/b.summary.json",
+    ]
+    # and each job's own copy of its results, which its results link serves
+    assert sorted(name.rsplit("/", 1)[0] for name in files if "/.jobs/" in name) == [
+        "acme/.jobs",
+        "acme/.jobs",
+        "acme/east/.jobs",
     ]
     assert "Traceback" not in serve.output
     phi = phi_values(EXAMPLE_FILE)

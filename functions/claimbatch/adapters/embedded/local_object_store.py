@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -83,7 +84,10 @@ class LocalObjectStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.parent / f".{target.name}.{os.getpid()}.link"
         temporary.unlink(missing_ok=True)
-        os.link(source, temporary)
+        try:
+            os.link(source, temporary)
+        except OSError:  # a file system without hard links: copy the bytes instead
+            shutil.copyfile(source, temporary)
         os.replace(temporary, target)
 
     def location(self, bucket: str, key: str) -> str:
