@@ -8,12 +8,12 @@ credentials are read from Secrets Manager by ARN.
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
 from claimbatch.claims.settings import DEFAULT_MAX_ANSWER_BYTES, DEFAULT_REQUEST_DEADLINE_S, DEFAULT_REQUEST_TIMEOUT_S
+from claimbatch.handlers.per_environment import once_per_environment
 
 
 class _EnvModel(BaseModel):
@@ -133,49 +133,47 @@ class SignalsEnv(TableEnv, SplitQueueEnv, AggregateQueueEnv):
     max_redrives: PositiveInt = Field(default=2, alias="MAX_REDRIVES")
 
 
-@cache
+@once_per_environment
 def splitter_env() -> SplitterEnv:
     return SplitterEnv.from_environ()
 
 
-@cache
+@once_per_environment
 def worker_env() -> WorkerEnv:
     return WorkerEnv.from_environ()
 
 
-@cache
+@once_per_environment
 def aggregator_env() -> AggregatorEnv:
     return AggregatorEnv.from_environ()
 
 
-@cache
+@once_per_environment
 def job_api_env() -> JobApiEnv:
     return JobApiEnv.from_environ()
 
 
-@cache
+@once_per_environment
 def signals_env() -> SignalsEnv:
     return SignalsEnv.from_environ()
 
 
-@cache
+@once_per_environment
 def notifier_env() -> NotifierEnv:
     return NotifierEnv.from_environ()
 
 
-@cache
+@once_per_environment
 def email_sender_env() -> EmailSenderEnv:
     return EmailSenderEnv.from_environ()
 
 
-@cache
+@once_per_environment
 def job_end_outbox_env() -> JobEndOutboxEnv:
     return JobEndOutboxEnv.from_environ()
 
 
-@cache
+@once_per_environment
 def job_events_env() -> JobEventsEnv:
     return JobEventsEnv.from_environ()
 
-
-NOTIFICATION_ENVS = (notifier_env, email_sender_env, job_end_outbox_env, job_events_env)

@@ -4,20 +4,20 @@ the job-events function, the aggregator's hand-off and the job API's
 
 from __future__ import annotations
 
-from functools import cache
 
 from claimbatch.adapters.aws.boto_clients import aws_client
 from claimbatch.adapters.aws.dynamodb_notification_store import DynamoNotificationStore
 from claimbatch.adapters.aws.eventbridge_job_events import EventBridgeJobEvents
 from claimbatch.adapters.aws.ses_email_sender import SesEmailSender
 from claimbatch.adapters.aws.sqs_job_end_outbox import SqsJobEndOutbox
+from claimbatch.adapters.aws.sqs_queues import SqsDeferral
 from claimbatch.adapters.notify.http_webhook_sender import HttpWebhookSender
 from claimbatch.api.notification_deps import NotificationApiDeps
 from claimbatch.handlers import env_vars
+from claimbatch.handlers.per_environment import once_per_environment
 from claimbatch.logic.deliver_notification import DeliveryContext, Senders
 from claimbatch.logic.notify_job_end import NotifierDeps
 
-MAX_VISIBILITY_S = 43_200  # SQS: twelve hours at most; a longer wait is taken in steps
 
 
 def aws_senders(email_sender: str | None) -> Senders:
@@ -26,12 +26,12 @@ def aws_senders(email_sender: str | None) -> Senders:
     return Senders(webhooks=HttpWebhookSender(local=False), email=email)
 
 
-@cache
+@once_per_environment
 def notification_store(table_name: str) -> DynamoNotificationStore:
     return DynamoNotificationStore(table_name, aws_client("dynamodb"))
 
 
-@cache
+@once_per_environment
 def notifier_deps() -> NotifierDeps:
     env = env_vars.notifier_env()
     store = notification_store(env.table_name)
@@ -39,22 +39,19 @@ def notifier_deps() -> NotifierDeps:
     return NotifierDeps(settings=store, records=store, context=context)
 
 
-def defer_notification(receipt_handle: str, delay_s: float) -> None:
-    """The notify queue's message comes back when its next channel is due."""
-    aws_client("sqs").change_message_visibility(
-        QueueUrl=env_vars.notifier_env().notify_queue_url,
-        ReceiptHandle=receipt_handle,
-        VisibilityTimeout=max(0, min(int(delay_s + 0.999), MAX_VISIBILITY_S)),
-    )
+@once_per_environment
+def notify_deferral() -> SqsDeferral:
+    """How the notifier has a message come back when its next channel is due."""
+    return SqsDeferral(aws_client("sqs"), env_vars.notifier_env().notify_queue_url)
 
 
-@cache
+@once_per_environment
 def job_end_outbox() -> SqsJobEndOutbox | None:
     queue_url = env_vars.job_end_outbox_env().notify_queue_url
     return SqsJobEndOutbox(aws_client("sqs"), queue_url) if queue_url else None
 
 
-@cache
+@once_per_environment
 def job_event_bus() -> EventBridgeJobEvents:
     return EventBridgeJobEvents(aws_client("events"), env_vars.job_events_env().event_bus_name)
 
@@ -62,8 +59,3 @@ def job_event_bus() -> EventBridgeJobEvents:
 def notification_api_deps(table_name: str) -> NotificationApiDeps:
     senders = aws_senders(env_vars.email_sender_env().email_sender)
     return NotificationApiDeps(settings=notification_store(table_name), senders=senders)
-
-
-def reset() -> None:
-    for cached in (notification_store, notifier_deps, job_end_outbox, job_event_bus, *env_vars.NOTIFICATION_ENVS):
-        cached.cache_clear()

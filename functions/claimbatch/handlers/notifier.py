@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.parser.types import Json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from claimbatch.domain.job_event import JobEvent
-from claimbatch.handlers.notification_wiring import defer_notification, notifier_deps
+from claimbatch.handlers.notification_wiring import notifier_deps, notify_deferral
 from claimbatch.logic.notify_job_end import notify_job_end
 from claimbatch.observability import logger, metrics, tracer
 
@@ -32,7 +32,7 @@ processor = BatchProcessor(event_type=EventType.SQS, model=JobEventRecord, raise
 def record_handler(record: JobEventRecord) -> None:
     wait = notify_job_end(record.body, notifier_deps())
     if wait is not None:
-        defer_notification(record.receiptHandle, wait.total_seconds())
+        notify_deferral().defer(record.receiptHandle, wait.total_seconds())
         raise DeliveryPending(record.body.message_id)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
 import boto3
@@ -19,13 +18,14 @@ from claimbatch.adapters.aws.dynamodb_job_store import DynamoJobStore
 from claimbatch.adapters.aws.powertools_metrics import PowertoolsPipelineMetrics
 from claimbatch.adapters.aws.s3_file_links import S3FileLinks
 from claimbatch.adapters.aws.s3_object_store import S3ObjectStore
-from claimbatch.adapters.aws.sqs_queues import SqsRowQueue, SqsSender, SqsStageSignals
+from claimbatch.adapters.aws.sqs_queues import SqsDeferral, SqsRowQueue, SqsSender, SqsStageSignals
 from claimbatch.api.dependencies import JobApiDeps, JobApiSettings
 from claimbatch.api.routes import build_job_api
 from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.claims.settings import ClaimsApiSettings, RetryBudget
 from claimbatch.domain.input_reader import InputLimits
 from claimbatch.handlers import env_vars, notification_wiring
+from claimbatch.handlers.per_environment import forget_all, forget_also, once_per_environment
 from claimbatch.logic.aggregate_results import AggregateDeps
 from claimbatch.logic.process_chunk import WorkerDeps
 from claimbatch.logic.split_file import SplitDeps, SplitSettings
@@ -34,17 +34,20 @@ from claimbatch.observability import TracedLookups
 from claimbatch.web.page import SignIn, install_web_page
 
 
-@cache
+forget_also(aws_client)  # the adapters' boto3 clients, cached in adapters/aws/boto_clients.py
+
+
+@once_per_environment
 def _sender() -> SqsSender:
     return SqsSender(aws_client("sqs"))
 
 
-@cache
+@once_per_environment
 def job_store(table_name: str) -> DynamoJobStore:
     return DynamoJobStore(table_name, aws_client("dynamodb"))
 
 
-@cache
+@once_per_environment
 def splitter_deps() -> SplitDeps:
     env = env_vars.splitter_env()
     return SplitDeps(
@@ -59,7 +62,7 @@ def splitter_deps() -> SplitDeps:
     )
 
 
-@cache
+@once_per_environment
 def aggregator_deps() -> AggregateDeps:
     env = env_vars.aggregator_env()
     return AggregateDeps(
@@ -74,7 +77,7 @@ def _presigning_s3_client() -> Any:
     return boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
 
 
-@cache
+@once_per_environment
 def job_api() -> APIGatewayHttpResolver:
     env = env_vars.job_api_env()
     links = S3FileLinks(_presigning_s3_client(), env.ingest_bucket, env.kms_key_id)
@@ -106,12 +109,12 @@ def _signals_store() -> tuple[DynamoJobStore, SqsStageSignals]:
     return job_store(env.table_name), SqsStageSignals(_sender(), env.aggregate_queue_url, env.split_queue_url)
 
 
-@cache
+@once_per_environment
 def dead_letter_deps() -> tuple[DynamoJobStore, SqsStageSignals]:
     return _signals_store()
 
 
-@cache
+@once_per_environment
 def sweeper_deps() -> tuple[DynamoJobStore, SqsStageSignals, SweepSettings]:
     env = env_vars.signals_env()
     store, signals = _signals_store()
@@ -165,32 +168,13 @@ def worker_deps() -> WorkerDeps:
     return deps
 
 
-def defer_message(receipt_handle: str, delay_s: float) -> None:
-    """Keep a rows-queue message invisible for `delay_s` before it is delivered again."""
-    aws_client("sqs").change_message_visibility(
-        QueueUrl=env_vars.worker_env().rows_queue_url,
-        ReceiptHandle=receipt_handle,
-        VisibilityTimeout=min(int(delay_s), 43_200),
-    )
+@once_per_environment
+def rows_deferral() -> SqsDeferral:
+    """How the worker puts a chunk back on the rows queue for later."""
+    return SqsDeferral(aws_client("sqs"), env_vars.worker_env().rows_queue_url)
 
 
 def reset() -> None:
-    """Forget every cached client and setting (tests change the environment)."""
-    for cached in (
-        _sender,
-        job_store,
-        splitter_deps,
-        aggregator_deps,
-        job_api,
-        dead_letter_deps,
-        sweeper_deps,
-        aws_client,
-        env_vars.splitter_env,
-        env_vars.worker_env,
-        env_vars.aggregator_env,
-        env_vars.job_api_env,
-        env_vars.signals_env,
-    ):
-        cached.cache_clear()
+    """Forget every cached client, store and setting (tests change the environment)."""
+    forget_all()
     _workers.clear()
-    notification_wiring.reset()

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from claimbatch.handlers.wiring import defer_message, worker_deps
+from claimbatch.handlers.wiring import rows_deferral, worker_deps
 from claimbatch.logic.process_chunk import ChunkDeferred, process_chunk
 from claimbatch.observability import logger, metrics, tracer
 from claimbatch.ports.messages import RowChunk
@@ -35,10 +35,10 @@ async def record_handler(record: RowChunkRecord) -> None:
         await process_chunk(record.body, delivery, deps, attributes.ApproximateFirstReceiveTimestamp.timestamp())
     except ChunkDeferred as deferred:
         # Back on the queue, but not at once: the delay grows with every delivery.
-        defer_message(record.receiptHandle, deferred.delay_s)
+        rows_deferral().defer(record.receiptHandle, deferred.delay_s)
         raise
     except Exception:
-        defer_message(record.receiptHandle, deps.redelivery_delay(delivery))
+        rows_deferral().defer(record.receiptHandle, deps.redelivery_delay(delivery))
         raise
 
 

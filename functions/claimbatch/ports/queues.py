@@ -14,6 +14,14 @@ class RowQueue(Protocol):
         ...
 
 
+class MessageDeferral(Protocol):
+    """A message a consumer received comes back after a delay, not before (SQS: its
+    visibility timeout); how a chunk with deferred rows, or a notification with a
+    retry due, waits."""
+
+    def defer(self, receipt_handle: str, delay_s: float) -> None: ...
+
+
 class StageSignals(Protocol):
     """The pipeline's own wake-up calls between stages."""
 

@@ -3,6 +3,7 @@ list of failed entries: those are re-sent with backoff, never dropped."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +42,25 @@ class SqsSender:
 
     def send(self, queue_url: str, body: str) -> None:
         self._sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+
+
+MAX_VISIBILITY_S = 43_200  # SQS: twelve hours at most; a longer wait is taken in steps
+
+
+class SqsDeferral:
+    """MessageDeferral on an SQS queue: the message's visibility timeout, in whole
+    seconds rounded up (never back sooner than asked), within SQS's bounds."""
+
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._sqs = client
+        self._url = queue_url
+
+    def defer(self, receipt_handle: str, delay_s: float) -> None:
+        self._sqs.change_message_visibility(
+            QueueUrl=self._url,
+            ReceiptHandle=receipt_handle,
+            VisibilityTimeout=max(0, min(math.ceil(delay_s), MAX_VISIBILITY_S)),
+        )
 
 
 class SqsRowQueue:
