@@ -40,25 +40,10 @@ class ClaimbatchStack(Stack):
         key = self.encryption
         self.alarms = AlarmTopic(self, "Alarms", key=key.key)
 
-        def monitored_queue(
-            queue_settings: QueueSettings,
-            consumer_settings: FunctionSettings,
-            dead_letter_consumer: FunctionSettings | None = None,
-        ) -> MonitoredQueue:
-            return MonitoredQueue(
-                self,
-                queue_settings.name,
-                settings=queue_settings,
-                visibility_timeout=consumer_settings.visibility_timeout,
-                key=key.key,
-                alarm_topic=self.alarms.topic,
-                dead_letter_consumer=dead_letter_consumer,
-            )
-
-        self.split_queue = monitored_queue(settings.split_queue, settings.splitter)
+        self.split_queue = self._monitored_queue(settings.split_queue, settings.splitter)
         # The rows queue's dead letters are consumed (DeadLetters below).
-        self.rows_queue = monitored_queue(settings.rows_queue, settings.worker, settings.dead_letters)
-        self.aggregate_queue = monitored_queue(settings.aggregate_queue, settings.aggregator)
+        self.rows_queue = self._monitored_queue(settings.rows_queue, settings.worker, settings.dead_letters)
+        self.aggregate_queue = self._monitored_queue(settings.aggregate_queue, settings.aggregator)
         self.queues = (self.split_queue, self.rows_queue, self.aggregate_queue)
 
         self.jobs = JobTable(self, "Jobs", key=key.key, indexes=settings.job_table_indexes)
@@ -98,6 +83,27 @@ class ClaimbatchStack(Stack):
             self.notifications.job_events,
         )
 
+        self._outputs()
+
+    def _monitored_queue(
+        self,
+        queue_settings: QueueSettings,
+        consumer_settings: FunctionSettings,
+        dead_letter_consumer: FunctionSettings | None = None,
+    ) -> MonitoredQueue:
+        return MonitoredQueue(
+            self,
+            queue_settings.name,
+            settings=queue_settings,
+            visibility_timeout=consumer_settings.visibility_timeout,
+            key=self.encryption.key,
+            alarm_topic=self.alarms.topic,
+            dead_letter_consumer=dead_letter_consumer,
+        )
+
+    def _outputs(self) -> None:
+        """What a user of the deployed stack needs to know (`cdk deploy` prints them)."""
+        key = self.encryption
         bucket = self.ingest.bucket.bucket_name
         CfnOutput(self, "IngestBucketName", value=bucket, description="The bucket of inbox/ and results/")
         CfnOutput(self, "InboxUri", value=f"s3://{bucket}/{INBOX_PREFIX}", description="Drop CSV files here")
