@@ -39,8 +39,14 @@ class IngestBucket(Construct):
         split_queue: MonitoredQueue,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.access_logs = self._access_log_bucket(settings)
+        self.bucket_name = settings.ingest_bucket_name
+        self.bucket = self._ingest_bucket(settings, key)
+        self._notify_split_queue(split_queue)
+
+    def _access_log_bucket(self, settings: Settings) -> s3.Bucket:
         # Server access logs: S3 delivers them only to a bucket with SSE-S3.
-        self.access_logs = s3.Bucket(
+        return s3.Bucket(
             self,
             "AccessLogs",
             encryption=s3.BucketEncryption.S3_MANAGED,
@@ -59,9 +65,9 @@ class IngestBucket(Construct):
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )
-        self.bucket_name = settings.ingest_bucket_name
-        bucket_arn = f"arn:{Aws.PARTITION}:s3:::{self.bucket_name}"
-        self.bucket = s3.Bucket(
+
+    def _ingest_bucket(self, settings: Settings, key: kms.IKey) -> s3.Bucket:
+        return s3.Bucket(
             self,
             "Bucket",
             bucket_name=self.bucket_name,
@@ -89,6 +95,8 @@ class IngestBucket(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
 
+    def _notify_split_queue(self, split_queue: MonitoredQueue) -> None:
+        bucket_arn = f"arn:{Aws.PARTITION}:s3:::{self.bucket_name}"
         # S3 may send object-created events of this bucket, and only of it, to the split queue.
         allow_s3 = split_queue.queue.add_to_resource_policy(
             iam.PolicyStatement(

@@ -57,6 +57,7 @@ from infra.settings import (
     RESULTS_PREFIX,
     TENANT_JOBS_INDEX,
     WEB_PAGE_ROUTES,
+    Settings,
 )
 
 TABLE_ACTIONS = (
@@ -143,7 +144,12 @@ class JobApi(Construct):
             kit.aggregate_queue.send_statement(),  # a cancelled job's results file
         )
 
-        self.stage = apigwv2.HttpStage(
+        self.stage = self._stage(settings)
+        self._add_routes(authorizer)
+
+    def _stage(self, settings: Settings) -> apigwv2.HttpStage:
+        """The one stage: throttled, its access logs in our log group."""
+        return apigwv2.HttpStage(
             self,
             "Stage",
             http_api=self.api,
@@ -157,6 +163,9 @@ class JobApi(Construct):
                 apigateway.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":"))),
             ),
         )
+
+    def _add_routes(self, authorizer: apigwv2.IHttpRouteAuthorizer) -> None:
+        """Every job API route behind the JWT authorizer; the web page's open."""
         integration = integrations.HttpLambdaIntegration(
             "Handler",
             self.handler.function,
