@@ -1,4 +1,4 @@
-"""Read an input file of claims into rows (SPEC §2): the one entry point is `read_claim_rows`.
+"""Read an input file of claims into rows (docs/input-files.md): the one entry point is `read_claim_rows`.
 
     for parsed in read_claim_rows(chunks):      # chunks: any iterable of bytes
         match parsed:
@@ -15,28 +15,25 @@ byte late in the file, the row or byte limit): callers must treat the rows read
 so far as void and fail the job with the error's message.
 
 Layers: text_decoding (bytes → text), csv_records (text → records),
-header_aliases (header → column positions), value_rules (values → errors).
+header_aliases (header → column positions), value_rules (values → errors),
+bulk_checks (the same rules a column at a time).
 """
 
 from __future__ import annotations
 
-import re
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from itertools import chain, compress, count, repeat
-from operator import itemgetter, not_
-from types import MemberDescriptorType
+from operator import not_
 
+from claimbatch.domain.bulk_checks import QUERY_FIELDS, not_plain_ids, us_dates_in_bulk, valid_rows_builder
 from claimbatch.domain.claim_row import ClaimQuery, InvalidRow, ParsedRow, ValidRow
 from claimbatch.domain.csv_records import BrokenRecord, DelimitedText, RecordGrid
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.header_aliases import ColumnPositions, count_known_columns, resolve_columns
 from claimbatch.domain.text_decoding import decode_text
 from claimbatch.domain.value_rules import (
-    EARLIEST_BIRTH_YEAR,
-    MAX_ID_CHARS,
     MAX_NAME_CHARS,
     NAME_PUNCTUATION,
     ValueRuleError,
@@ -115,11 +112,11 @@ class _RowChecker:
         self._today = today
         self._dates: dict[str, date] = {}
         self._names: set[str] = set()  # names with punctuation seen to pass is_plain_name
-        self._has_extra_columns = self._width > len(_QUERY_FIELDS)
-        self._positions = tuple(getattr(columns, name) for name in _QUERY_FIELDS)
+        self._has_extra_columns = self._width > len(QUERY_FIELDS)
+        self._positions = tuple(getattr(columns, name) for name in QUERY_FIELDS)
         self._build = valid_rows_builder()
         labels = [cell.strip() or f"column {position + 1}" for position, cell in enumerate(header)]
-        for name in _QUERY_FIELDS:
+        for name in QUERY_FIELDS:
             labels[getattr(columns, name)] = name
         self._labels = labels
 
@@ -194,7 +191,7 @@ class _RowChecker:
                     births[index] = self._date(birth_texts[index])
                 except ValueRuleError:
                     suspects.add(index)
-        suspects.update(_not_plain_ids(claims), _not_plain_ids(subscribers))
+        suspects.update(not_plain_ids(claims), not_plain_ids(subscribers))
         suspects.update(self._not_plain_names(firsts), self._not_plain_names(lasts))
         max_field = self._limits.max_field_chars
         if self._has_extra_columns and max(map(len, fields)) > max_field:
@@ -248,7 +245,7 @@ class _RowChecker:
                 huge.add(position)
                 errors.append(f"{self._labels[position]} is longer than {max_field:,} characters")
         values: dict[str, object] = {}
-        for name in _QUERY_FIELDS:
+        for name in QUERY_FIELDS:
             position = getattr(self._columns, name)
             if position in huge:
                 continue
@@ -277,107 +274,6 @@ class _RowChecker:
 
 def _too_many_rows(max_rows: int) -> InputFileError:
     return InputFileError(f"file has more than {max_rows:,} data rows (limit)")
-
-
-_PLAIN_ID = re.compile(rf"[A-Za-z0-9-]{{1,{MAX_ID_CHARS}}}")
-
-
-def _not_plain_ids(values: list[str]) -> Iterable[int]:
-    """Positions of the values value_rules.is_plain_id would not pass."""
-    joined = "".join(values)
-    if (
-        joined.isascii()
-        and (joined.isalnum() or joined.replace("-", "").isalnum())  # only A-Z, a-z, 0-9 and -
-        and "" not in values
-        and max(map(len, values)) <= MAX_ID_CHARS
-    ):
-        return ()
-    return compress(count(), map(not_, map(_PLAIN_ID.fullmatch, values)))
-
-
-_ISO_PARTS = itemgetter(slice(6, 10), slice(0, 2), slice(3, 5))  # MM/DD/YYYY → (YYYY, MM, DD)
-_EARLIEST_BIRTH = date(EARLIEST_BIRTH_YEAR, 1, 1)
-
-
-def us_dates_in_bulk(texts: list[str], today: date) -> list[date | None] | None:
-    """The dates of a column in which every value is a valid MM/DD/YYYY date of
-    birth, as value_rules.parse_date_of_birth reads them; None for any other
-    column (then each value takes the usual way). The usual column, at C speed:
-    date.fromisoformat takes nothing but ASCII digits where digits belong."""
-    size = len(texts)
-    if not size or set(map(len, texts)) != {10}:
-        return None
-    joined = "".join(texts)
-    if joined[2::10] != "/" * size or joined[5::10] != "/" * size:
-        return None
-    try:
-        births: list[date | None] = list(map(date.fromisoformat, map("-".join, map(_ISO_PARTS, texts))))
-    except ValueError:  # 13/45/1975, 0a/01/1975
-        return None
-    if min(births) < _EARLIEST_BIRTH or max(births) > today:  # type: ignore[type-var]
-        return None
-    return births
-
-
-_QUERY_FIELDS = ("claim_number", "first_name", "last_name", "date_of_birth", "subscriber_id")
-_ROW_FIELDS = ("row", "query")
-
-ValidRowsBuilder = Callable[
-    [Sequence[int], list[str], list[str], list[str], list[date | None], list[str]], list[ParsedRow]
-]
-
-
-def valid_rows_builder() -> ValidRowsBuilder:
-    """`(rows, claims, firsts, lasts, births, subscribers) → [ValidRow(row, ClaimQuery(...)), ...]`.
-
-    Frozen dataclasses set each field through object.__setattr__, which would be
-    a third of the time spent on a row; this fills the slots directly, a column
-    at a time. Should the models change shape (other fields, a __post_init__, no
-    slots), it falls back to their constructors.
-    """
-    if not _fills_slots(ClaimQuery, _QUERY_FIELDS) or not _fills_slots(ValidRow, _ROW_FIELDS):
-
-        def construct(
-            rows: Sequence[int],
-            claims: list[str],
-            firsts: list[str],
-            lasts: list[str],
-            births: list[date | None],
-            subscribers: list[str],
-        ) -> list[ParsedRow]:
-            queries = map(ClaimQuery, claims, firsts, lasts, births, subscribers)
-            return list(map(ValidRow, rows, queries))  # type: ignore[arg-type]
-
-        return construct
-    new = object.__new__
-    query_setters = [ClaimQuery.__dict__[name].__set__ for name in _QUERY_FIELDS]
-    set_row, set_query = (ValidRow.__dict__[name].__set__ for name in _ROW_FIELDS)
-
-    def fill(
-        rows: Sequence[int],
-        claims: list[str],
-        firsts: list[str],
-        lasts: list[str],
-        births: list[date | None],
-        subscribers: list[str],
-    ) -> list[ParsedRow]:
-        queries = list(map(new, repeat(ClaimQuery, len(claims))))
-        for setter, column in zip(query_setters, (claims, firsts, lasts, births, subscribers), strict=True):
-            deque(map(setter, queries, column), maxlen=0)
-        valid_rows = list(map(new, repeat(ValidRow, len(claims))))
-        deque(map(set_row, valid_rows, rows), maxlen=0)
-        deque(map(set_query, valid_rows, queries), maxlen=0)
-        return valid_rows
-
-    return fill
-
-
-def _fills_slots(model: type, names: tuple[str, ...]) -> bool:
-    return (
-        tuple(field.name for field in fields(model)) == names
-        and not hasattr(model, "__post_init__")
-        and all(isinstance(model.__dict__.get(name), MemberDescriptorType) for name in names)
-    )
 
 
 __all__ = ["InputLimits", "read_claim_rows", "valid_rows_builder"]

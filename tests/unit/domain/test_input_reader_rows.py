@@ -7,7 +7,8 @@ import pickle
 from datetime import date
 
 from claimbatch.domain.claim_row import ClaimQuery, ValidRow
-from claimbatch.domain.input_reader import _fills_slots, read_claim_rows, valid_rows_builder
+from claimbatch.domain.bulk_checks import fills_slots, valid_rows_builder
+from claimbatch.domain.input_reader import read_claim_rows
 
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id"
 
@@ -55,11 +56,11 @@ def test_the_bulk_builder_only_fills_slots_of_the_models_it_knows() -> None:
         def __post_init__(self) -> None:
             pass
 
-    assert _fills_slots(ValidRow, ("row", "query"))
-    assert _fills_slots(ClaimQuery, ("claim_number", "first_name", "last_name", "date_of_birth", "subscriber_id"))
-    assert not _fills_slots(WithoutSlots, ("row", "query"))
-    assert not _fills_slots(Checked, ("row", "query"))
-    assert not _fills_slots(ValidRow, ("query", "row"))
+    assert fills_slots(ValidRow, ("row", "query"))
+    assert fills_slots(ClaimQuery, ("claim_number", "first_name", "last_name", "date_of_birth", "subscriber_id"))
+    assert not fills_slots(WithoutSlots, ("row", "query"))
+    assert not fills_slots(Checked, ("row", "query"))
+    assert not fills_slots(ValidRow, ("query", "row"))
 
 
 def test_a_whole_file_in_memory_can_be_given_as_bytes() -> None:

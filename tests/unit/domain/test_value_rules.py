@@ -327,7 +327,7 @@ _us_date_text = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(texts=st.lists(_us_date_text, min_size=1, max_size=12))
 def test_dates_read_in_bulk_are_those_the_rule_reads_one_by_one(texts: list[str]) -> None:
-    from claimbatch.domain.input_reader import us_dates_in_bulk
+    from claimbatch.domain.bulk_checks import us_dates_in_bulk
 
     bulk = us_dates_in_bulk(texts, TODAY)
 
