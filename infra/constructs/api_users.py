@@ -20,6 +20,8 @@ authorizer that checks their tokens on every route.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_cognito as cognito
@@ -65,23 +67,12 @@ class ApiUsers(Construct):
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,  # the users and their tenants outlive a stack update gone wrong
         )
-        token_validity = Duration.minutes(settings.token_validity_minutes)
         self.client = self.pool.add_client(
             "Client",
             user_pool_client_name=f"{settings.name_prefix}-api",
-            generate_secret=False,
             disable_o_auth=True,
             auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
-            prevent_user_existence_errors=True,
-            enable_token_revocation=True,
-            id_token_validity=token_validity,
-            access_token_validity=token_validity,
-            refresh_token_validity=Duration.days(settings.refresh_token_validity_days),
-            read_attributes=cognito.ClientAttributes()
-            .with_standard_attributes(email=True, email_verified=True)
-            .with_custom_attributes(TENANT_ATTRIBUTE),
-            # Never the tenant (nor the e-mail address a user signs in with).
-            write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
+            **_client_options(settings),
         )
         self.issuer = f"https://cognito-idp.{Aws.REGION}.{Aws.URL_SUFFIX}/{self.pool.user_pool_id}"
         # The hosted sign-in's domain: a prefix unique in the region (the account id makes it so).
@@ -100,11 +91,9 @@ class ApiUsers(Construct):
     def add_web_client(self, page_url: str) -> cognito.UserPoolClient:
         """The web page's app client: hosted sign-in, authorization code (with PKCE), back to `page_url`."""
         settings = self._settings
-        token_validity = Duration.minutes(settings.token_validity_minutes)
         self.web_client = self.pool.add_client(
             "WebClient",
             user_pool_client_name=f"{settings.name_prefix}-web",
-            generate_secret=False,  # a page cannot keep a secret: PKCE binds the code to the page instead
             auth_flows=cognito.AuthFlow(user_srp=True),
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(authorization_code_grant=True),
@@ -113,15 +102,7 @@ class ApiUsers(Construct):
                 logout_urls=[page_url],
             ),
             supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
-            prevent_user_existence_errors=True,
-            enable_token_revocation=True,
-            id_token_validity=token_validity,
-            access_token_validity=token_validity,
-            refresh_token_validity=Duration.days(settings.refresh_token_validity_days),
-            read_attributes=cognito.ClientAttributes()
-            .with_standard_attributes(email=True, email_verified=True)
-            .with_custom_attributes(TENANT_ATTRIBUTE),
-            write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
+            **_client_options(settings),
         )
         return self.web_client
 
@@ -137,3 +118,23 @@ class ApiUsers(Construct):
             authorizer_name=f"{self._settings.name_prefix}-cognito",
             identity_source=["$request.header.Authorization"],
         )
+
+
+def _client_options(settings: Settings) -> dict[str, Any]:
+    """What both app clients share: no secret (neither a command line nor a page can keep
+    one; the page's code is bound to it by PKCE), the token lifetimes, revocation, no
+    hint whether a user exists, and the attributes a user may read and write."""
+    token_validity = Duration.minutes(settings.token_validity_minutes)
+    return {
+        "generate_secret": False,
+        "prevent_user_existence_errors": True,
+        "enable_token_revocation": True,
+        "id_token_validity": token_validity,
+        "access_token_validity": token_validity,
+        "refresh_token_validity": Duration.days(settings.refresh_token_validity_days),
+        "read_attributes": cognito.ClientAttributes()
+        .with_standard_attributes(email=True, email_verified=True)
+        .with_custom_attributes(TENANT_ATTRIBUTE),
+        # Never the tenant (nor the e-mail address a user signs in with).
+        "write_attributes": cognito.ClientAttributes().with_standard_attributes(fullname=True),
+    }
