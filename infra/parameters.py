@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from aws_cdk import CfnParameter, Stack
 
+from claimbatch import defaults
+
 
 @dataclass(frozen=True)
 class ClaimsApiParameters:
@@ -57,7 +59,7 @@ class ClaimsApiParameters:
                 stack,
                 "ClaimsPayerId",
                 type="String",
-                default="87726",
+                default=defaults.CLAIMS_PAYER_ID,
                 description="Payer id of the claim inquiries (87726: UnitedHealthcare)",
                 allowed_pattern=r"^[A-Za-z0-9]{1,15}$",
                 constraint_description="1-15 letters or digits",

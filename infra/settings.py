@@ -19,6 +19,8 @@ from aws_cdk import Aws
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
+from claimbatch import defaults
+from claimbatch.claims.settings import DEFAULT_MAX_ANSWER_BYTES, DEFAULT_REQUEST_DEADLINE_S, DEFAULT_REQUEST_TIMEOUT_S
 from infra.api_throttling import ApiThrottling
 from infra.function_sizing import FunctionSettings, QueueSettings, StageSizing
 from infra.settings_checks import settings_problems
@@ -90,27 +92,38 @@ class Settings(StageSizing, ApiThrottling):
     # The claims API request budget and what the worker fleet may do with it.
     api_budget_rps: float = 50.0  # requests per second the payer allows us
     api_latency_s: float = 0.5  # expected response time of one lookup
-    lookup_concurrency: int = 16  # lookups in flight inside one worker invocation
+    lookup_concurrency: int = defaults.LOOKUP_CONCURRENCY  # lookups in flight inside one worker invocation
     worker_max_concurrency_override: int | None = None
+    # One lookup's in-client retries (short: past them the row's chunk waits on the queue).
+    lookup_max_attempts: int = defaults.LOOKUP_MAX_ATTEMPTS
+    lookup_base_delay_s: float = defaults.LOOKUP_BASE_DELAY_S
+    lookup_max_elapsed_s: float = defaults.LOOKUP_MAX_ELAPSED_S
+    # The claims client's limits on one request (the client's own defaults).
+    claims_api_request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
+    claims_api_request_deadline_s: float = DEFAULT_REQUEST_DEADLINE_S
+    claims_api_max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
 
     # Splitting and row handling (the functions' environment).
-    rows_per_message: int = 100
-    max_rows_per_file: int = 1_000_000
-    max_bytes_per_file: int = 1 << 30
+    rows_per_message: int = defaults.ROWS_PER_MESSAGE
+    max_rows_per_file: int = defaults.MAX_ROWS_PER_FILE
+    max_bytes_per_file: int = defaults.MAX_BYTES_PER_FILE
     # The worker defers a row whose lookup failed transiently (the message comes
-    # back after a growing delay) until it has been received this many times or
-    # the patience has run out; then it writes the row as failed. The rows
-    # queue's maxReceiveCount stays above it, so a row is failed by the worker
-    # (and counted) before its message could reach the dead-letter queue.
-    max_row_receives: int = 10
-    row_patience_s: int = 900
+    # back after a growing, jittered delay: base * 2**receives, at most the cap)
+    # until it has been received this many times or the patience has run out;
+    # then it writes the row as failed. The rows queue's maxReceiveCount stays
+    # above it, so a row is failed by the worker (and counted) before its message
+    # could reach the dead-letter queue.
+    max_row_receives: int = defaults.MAX_ROW_RECEIVES
+    row_patience_s: int = defaults.ROW_PATIENCE_S
+    redelivery_base_s: float = defaults.REDELIVERY_BASE_S
+    max_redelivery_delay_s: float = defaults.MAX_REDELIVERY_DELAY_S
 
     # The sweeper (and the dead-letter function, which shares its environment):
     # a job without progress for stall_after_s is re-driven, at most max_redrives
     # times, then completed with its missing rows failed and retryable.
-    stall_after_s: int = 1800
-    max_redrives: int = 2
-    sweep_every_minutes: int = 5
+    stall_after_s: int = defaults.STALL_AFTER_S
+    max_redrives: int = defaults.MAX_REDRIVES
+    sweep_every_minutes: int = defaults.SWEEP_EVERY_MINUTES
 
     # Both indexes by default; an existing table can gain only one global secondary
     # index per deployment (CloudFormation/DynamoDB limit), see infra/README.md.
@@ -145,9 +158,9 @@ class Settings(StageSizing, ApiThrottling):
     job_api_memory_mb: int = 1024
 
     # The job API (JobApiEnv and the HTTP API in front of it).
-    max_upload_bytes: int = 1 << 30  # the presigned POST's content-length-range; = max_bytes_per_file
-    upload_url_expires_s: int = 900
-    download_url_expires_s: int = 300
+    max_upload_bytes: int = defaults.MAX_UPLOAD_BYTES  # the presigned POST's content-length-range
+    upload_url_expires_s: int = defaults.UPLOAD_URL_EXPIRES_S
+    download_url_expires_s: int = defaults.DOWNLOAD_URL_EXPIRES_S
     # The stage's default route throttle (token bucket): requests per second and burst.
     api_rate_limit_rps: float = 20.0
     api_burst_limit: int = 40

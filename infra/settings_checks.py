@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from infra.stack_constants import (
+    MAX_VISIBILITY_TIMEOUT_S,
     ACTIVE_JOBS_INDEX,
     ARCHITECTURES,
     JOB_TABLE_INDEXES,
@@ -45,6 +46,7 @@ def settings_problems(settings: Settings) -> list[str]:
             f"stall_after_s {settings.stall_after_s}: more than row_patience_s plus the rows queue's "
             f"visibility timeout ({quiet_s:g} s)"
         )
+    problems += _retry_problems(settings)
     if settings.max_redrives < 1:
         problems.append("max_redrives must be at least 1")
     if not 2 <= settings.sweep_every_minutes <= 60:
@@ -62,4 +64,17 @@ def settings_problems(settings: Settings) -> list[str]:
         )
     if settings.api_rate_limit_rps <= 0 or settings.api_burst_limit < 1:
         problems.append("api_rate_limit_rps must be positive and api_burst_limit at least 1")
+    return problems
+
+
+def _retry_problems(settings: Settings) -> list[str]:
+    """A lookup's in-client retries, and the delays between deliveries of a deferred chunk."""
+    problems = []
+    if settings.lookup_max_attempts < 1 or settings.lookup_base_delay_s <= 0 or settings.lookup_max_elapsed_s <= 0:
+        problems.append("lookup_max_attempts, lookup_base_delay_s and lookup_max_elapsed_s must be positive")
+    if not 0 <= settings.redelivery_base_s <= settings.max_redelivery_delay_s <= MAX_VISIBILITY_TIMEOUT_S:
+        problems.append(
+            f"redelivery delays: 0 <= redelivery_base_s <= max_redelivery_delay_s <= {MAX_VISIBILITY_TIMEOUT_S} "
+            "(SQS's longest visibility timeout)"
+        )
     return problems

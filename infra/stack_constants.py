@@ -36,6 +36,7 @@ MAX_EVENT_SOURCE_CONCURRENCY = 1000
 # (AWS guidance for SQS event sources: retries of a throttled batch stay invisible).
 VISIBILITY_TIMEOUT_FACTOR = 6
 MAX_FUNCTION_TIMEOUT_S = 900  # Lambda's ceiling
+MAX_VISIBILITY_TIMEOUT_S = 43_200  # SQS's ceiling: a deferred chunk waits at most this long
 # Receives the dead-letter function has of a dead-lettered rows message before it
 # goes on to the final dead-letter queue (see Settings.rows_queue).
 DEAD_LETTER_RECEIVES = 5

@@ -19,7 +19,10 @@ TABLE_ACTIONS = (
 class Aggregator(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, kit: StageKit) -> None:
         super().__init__(scope, construct_id)
-        self.handler = kit.function(self, kit.settings.aggregator, kit.table_environment())
+        file_limits = {name: value for name, value in kit.file_environment().items() if name != "ROWS_PER_MESSAGE"}
+        # A cancelled job's input is read again with the limits it was split with (those of
+        # a job split before jobs recorded them: the splitter's).
+        self.handler = kit.function(self, kit.settings.aggregator, kit.table_environment(), file_limits)
         self.event_source = self.handler.consume(kit.aggregate_queue)
         self.handler.allow(
             kit.table.access_statement(*TABLE_ACTIONS),

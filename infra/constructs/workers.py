@@ -40,6 +40,11 @@ class Workers(Construct):
                 "API_RPS_PER_WORKER": f"{settings.api_rps_per_worker:.6g}",
                 "MAX_ROW_RECEIVES": str(settings.max_row_receives),
                 "ROW_PATIENCE_S": str(settings.row_patience_s),
+                "LOOKUP_MAX_ATTEMPTS": str(settings.lookup_max_attempts),
+                "LOOKUP_BASE_DELAY_S": f"{settings.lookup_base_delay_s:g}",
+                "LOOKUP_MAX_ELAPSED_S": f"{settings.lookup_max_elapsed_s:g}",
+                "REDELIVERY_BASE_S": f"{settings.redelivery_base_s:g}",
+                "MAX_REDELIVERY_DELAY_S": f"{settings.max_redelivery_delay_s:g}",
             },
         )
         # MaximumConcurrency comes from the API's request budget (Settings.worker_max_concurrency),

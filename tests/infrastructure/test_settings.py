@@ -132,3 +132,46 @@ def test_an_upload_the_splitter_would_refuse_is_not_allowed_by_the_form() -> Non
     with pytest.raises(ValueError, match="max_upload_bytes"):
         Settings(max_upload_bytes=2 << 30, max_bytes_per_file=1 << 30)
     assert Settings().max_upload_bytes <= Settings().max_bytes_per_file
+
+
+@pytest.mark.parametrize(
+    ("values", "complaint"),
+    [
+        ({"max_redelivery_delay_s": 50_000}, "redelivery delays"),  # past SQS's 12 hours of visibility
+        ({"redelivery_base_s": 10, "max_redelivery_delay_s": 5}, "redelivery delays"),
+        ({"lookup_max_attempts": 0}, "lookup_max_attempts"),
+    ],
+)
+def test_redelivery_and_lookup_settings_are_checked(values: dict[str, Any], complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        Settings(**values)
+
+
+def test_the_stack_starts_from_the_functions_own_defaults() -> None:
+    from claimbatch import defaults
+    from claimbatch.handlers.env_vars import JobApiEnv, SignalsEnv, SplitterEnv, WorkerEnv
+
+    settings = Settings()
+    chosen = {
+        "MAX_ROWS_PER_FILE": settings.max_rows_per_file,
+        "MAX_BYTES_PER_FILE": settings.max_bytes_per_file,
+        "ROWS_PER_MESSAGE": settings.rows_per_message,
+        "LOOKUP_CONCURRENCY": settings.lookup_concurrency,
+        "LOOKUP_MAX_ATTEMPTS": settings.lookup_max_attempts,
+        "LOOKUP_BASE_DELAY_S": settings.lookup_base_delay_s,
+        "LOOKUP_MAX_ELAPSED_S": settings.lookup_max_elapsed_s,
+        "MAX_ROW_RECEIVES": settings.max_row_receives,
+        "ROW_PATIENCE_S": settings.row_patience_s,
+        "REDELIVERY_BASE_S": settings.redelivery_base_s,
+        "MAX_REDELIVERY_DELAY_S": settings.max_redelivery_delay_s,
+        "STALL_AFTER_S": settings.stall_after_s,
+        "MAX_REDRIVES": settings.max_redrives,
+        "MAX_UPLOAD_BYTES": settings.max_upload_bytes,
+        "UPLOAD_URL_EXPIRES_S": settings.upload_url_expires_s,
+        "DOWNLOAD_URL_EXPIRES_S": settings.download_url_expires_s,
+        "CLAIMS_PAYER_ID": defaults.CLAIMS_PAYER_ID,
+    }
+    for model in (SplitterEnv, WorkerEnv, SignalsEnv, JobApiEnv):
+        for field in model.model_fields.values():
+            if field.alias in chosen:
+                assert field.default == chosen[field.alias], field.alias

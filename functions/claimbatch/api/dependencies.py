@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from claimbatch import defaults
 from claimbatch.api.notification_deps import NotificationApiDeps
 from claimbatch.domain.input_reader import InputLimits
 from claimbatch.domain.job import utc_now
@@ -29,13 +30,13 @@ def new_upload_id() -> str:
 @dataclass(frozen=True)
 class JobApiSettings:
     upload_bucket: str
-    max_upload_bytes: int = 1024**3
-    upload_expires: timedelta = timedelta(minutes=15)
-    download_expires: timedelta = timedelta(minutes=5)
+    max_upload_bytes: int = defaults.MAX_UPLOAD_BYTES
+    upload_expires: timedelta = timedelta(seconds=defaults.UPLOAD_URL_EXPIRES_S)
+    download_expires: timedelta = timedelta(seconds=defaults.DOWNLOAD_URL_EXPIRES_S)
     # After its form expired, an upload's file may still be on its way to becoming a job
     # (S3 event → queue → splitter; the inbox's settle time): wait this long before saying so.
     pickup_grace: timedelta = timedelta(minutes=15)
-    rows_per_message: int = 100  # the splitter's: a retry re-sends chunks by their row ranges
+    rows_per_message: int = defaults.ROWS_PER_MESSAGE  # the splitter's: a retry re-sends chunks by their row ranges
     limits: InputLimits = field(default_factory=InputLimits)
     max_errors_bytes: int = 5 * 1024**2  # GET /jobs/{id}/errors answers inline (Lambda: 6 MB at most)
     page_size: int = 20  # jobs per page of GET /jobs when no limit is asked for

@@ -27,6 +27,7 @@ from datetime import date
 from itertools import chain, compress, count, repeat
 from operator import not_
 
+from claimbatch import defaults
 from claimbatch.domain.bulk_checks import QUERY_FIELDS, not_plain_ids, us_dates_in_bulk, valid_rows_builder
 from claimbatch.domain.claim_row import ClaimQuery, InvalidRow, ParsedRow, ValidRow
 from claimbatch.domain.csv_records import BrokenRecord, DelimitedText, RecordGrid
@@ -52,8 +53,8 @@ MIN_RECORD_BUDGET = 65_536  # characters a record may take before it is given up
 class InputLimits:
     """Limits of one input file (SPEC §2 "limits", "huge fields")."""
 
-    max_rows: int = 1_000_000
-    max_bytes: int = 1024**3
+    max_rows: int = defaults.MAX_ROWS_PER_FILE
+    max_bytes: int = defaults.MAX_BYTES_PER_FILE
     max_field_chars: int = 10_000
 
     def __post_init__(self) -> None:

@@ -12,6 +12,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
+from claimbatch import defaults
 from claimbatch.claims.settings import DEFAULT_MAX_ANSWER_BYTES, DEFAULT_REQUEST_DEADLINE_S, DEFAULT_REQUEST_TIMEOUT_S
 from claimbatch.handlers.per_environment import once_per_environment
 
@@ -44,7 +45,7 @@ class ClaimsApiEnv(_EnvModel):
     claims_api_base_url: str = Field(alias="CLAIMS_API_BASE_URL")
     claims_api_secret_arn: str = Field(alias="CLAIMS_API_SECRET_ARN")
     claims_provider_tin: str = Field(alias="CLAIMS_PROVIDER_TIN")
-    claims_payer_id: str = Field(default="87726", alias="CLAIMS_PAYER_ID")
+    claims_payer_id: str = Field(default=defaults.CLAIMS_PAYER_ID, alias="CLAIMS_PAYER_ID")
     # The `environment` header of every inquiry; empty: not sent.
     claims_api_environment: str = Field(default="", alias="CLAIMS_API_ENVIRONMENT")
     claims_api_request_timeout_s: PositiveFloat = Field(default=DEFAULT_REQUEST_TIMEOUT_S, alias="CLAIMS_API_REQUEST_TIMEOUT_S")
@@ -52,37 +53,38 @@ class ClaimsApiEnv(_EnvModel):
         default=DEFAULT_REQUEST_DEADLINE_S, alias="CLAIMS_API_REQUEST_DEADLINE_S"
     )
     claims_api_max_answer_bytes: PositiveInt = Field(default=DEFAULT_MAX_ANSWER_BYTES, alias="CLAIMS_API_MAX_ANSWER_BYTES")
-    lookup_concurrency: PositiveInt = Field(default=16, alias="LOOKUP_CONCURRENCY")
+    lookup_concurrency: PositiveInt = Field(default=defaults.LOOKUP_CONCURRENCY, alias="LOOKUP_CONCURRENCY")
     # In-client retries stay short in Lambda: past them a row goes back to the queue.
-    lookup_max_attempts: PositiveInt = Field(default=3, alias="LOOKUP_MAX_ATTEMPTS")
-    lookup_base_delay_s: PositiveFloat = Field(default=0.2, alias="LOOKUP_BASE_DELAY_S")
-    lookup_max_elapsed_s: PositiveFloat = Field(default=20.0, alias="LOOKUP_MAX_ELAPSED_S")
+    lookup_max_attempts: PositiveInt = Field(default=defaults.LOOKUP_MAX_ATTEMPTS, alias="LOOKUP_MAX_ATTEMPTS")
+    lookup_base_delay_s: PositiveFloat = Field(default=defaults.LOOKUP_BASE_DELAY_S, alias="LOOKUP_BASE_DELAY_S")
+    lookup_max_elapsed_s: PositiveFloat = Field(default=defaults.LOOKUP_MAX_ELAPSED_S, alias="LOOKUP_MAX_ELAPSED_S")
     # This worker's share of the API's request budget (requests per second); unset: no pacing.
     api_rps_per_worker: PositiveFloat | None = Field(default=None, alias="API_RPS_PER_WORKER")
 
 
-class SplitterEnv(TableEnv, RowsQueueEnv, SplitQueueEnv, AggregateQueueEnv):
+class FileLimitsEnv(_EnvModel):
+    """The limits of one input file; the splitter's, read again where a file is re-read."""
+
+    max_rows: PositiveInt = Field(default=defaults.MAX_ROWS_PER_FILE, alias="MAX_ROWS_PER_FILE")
+    max_bytes: PositiveInt = Field(default=defaults.MAX_BYTES_PER_FILE, alias="MAX_BYTES_PER_FILE")
+
+
+class SplitterEnv(TableEnv, RowsQueueEnv, SplitQueueEnv, AggregateQueueEnv, FileLimitsEnv):
     """S3 events arrive on the split queue; rows leave on the rows queue."""
 
-    rows_per_message: PositiveInt = Field(default=100, alias="ROWS_PER_MESSAGE")
-    max_rows: PositiveInt = Field(default=1_000_000, alias="MAX_ROWS_PER_FILE")
-    max_bytes: PositiveInt = Field(default=1 << 30, alias="MAX_BYTES_PER_FILE")
+    rows_per_message: PositiveInt = Field(default=defaults.ROWS_PER_MESSAGE, alias="ROWS_PER_MESSAGE")
 
 
 class WorkerEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, ClaimsApiEnv):
     # A row whose lookup failed transiently goes back to the queue (with growing
     # visibility delays) until the message has been received this many times or
     # the patience has run out; then it is written as failed and retryable.
-    max_row_receives: PositiveInt = Field(default=10, alias="MAX_ROW_RECEIVES")
-    row_patience_s: PositiveFloat = Field(default=900.0, alias="ROW_PATIENCE_S")
-    max_redelivery_delay_s: NonNegativeFloat = Field(default=300.0, alias="MAX_REDELIVERY_DELAY_S")
-
-
-class FileLimitsEnv(_EnvModel):
-    """The limits of one input file; the splitter's, read again where a file is re-read."""
-
-    max_rows: PositiveInt = Field(default=1_000_000, alias="MAX_ROWS_PER_FILE")
-    max_bytes: PositiveInt = Field(default=1 << 30, alias="MAX_BYTES_PER_FILE")
+    max_row_receives: PositiveInt = Field(default=defaults.MAX_ROW_RECEIVES, alias="MAX_ROW_RECEIVES")
+    row_patience_s: PositiveFloat = Field(default=defaults.ROW_PATIENCE_S, alias="ROW_PATIENCE_S")
+    redelivery_base_s: NonNegativeFloat = Field(default=defaults.REDELIVERY_BASE_S, alias="REDELIVERY_BASE_S")
+    max_redelivery_delay_s: NonNegativeFloat = Field(
+        default=defaults.MAX_REDELIVERY_DELAY_S, alias="MAX_REDELIVERY_DELAY_S"
+    )
 
 
 class EmailSenderEnv(_EnvModel):
@@ -116,10 +118,13 @@ class JobApiEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, FileLimitsEnv, EmailS
 
     ingest_bucket: str = Field(alias="INGEST_BUCKET")
     kms_key_id: str = Field(alias="KMS_KEY_ID")  # uploads must be encrypted with it (SSE-KMS)
-    rows_per_message: PositiveInt = Field(default=100, alias="ROWS_PER_MESSAGE")  # the splitter's
-    max_upload_bytes: PositiveInt = Field(default=1 << 30, alias="MAX_UPLOAD_BYTES")
-    upload_url_expires_s: PositiveInt = Field(default=900, alias="UPLOAD_URL_EXPIRES_S")
-    download_url_expires_s: PositiveInt = Field(default=300, alias="DOWNLOAD_URL_EXPIRES_S")
+    # The splitter's: a retry re-sends chunks by their row ranges.
+    rows_per_message: PositiveInt = Field(default=defaults.ROWS_PER_MESSAGE, alias="ROWS_PER_MESSAGE")
+    max_upload_bytes: PositiveInt = Field(default=defaults.MAX_UPLOAD_BYTES, alias="MAX_UPLOAD_BYTES")
+    upload_url_expires_s: PositiveInt = Field(default=defaults.UPLOAD_URL_EXPIRES_S, alias="UPLOAD_URL_EXPIRES_S")
+    download_url_expires_s: PositiveInt = Field(
+        default=defaults.DOWNLOAD_URL_EXPIRES_S, alias="DOWNLOAD_URL_EXPIRES_S"
+    )
     # The web page's sign-in: Cognito's hosted sign-in (https://….amazoncognito.com) and the
     # page's app client. Without them the page is not served (the API works as before).
     sign_in_domain: str | None = Field(default=None, alias="SIGN_IN_DOMAIN", pattern=r"^https://[A-Za-z0-9.-]+$")
@@ -129,8 +134,8 @@ class JobApiEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, FileLimitsEnv, EmailS
 class SignalsEnv(TableEnv, SplitQueueEnv, AggregateQueueEnv):
     """The dead-letter and sweeper functions: they only re-drive and signal."""
 
-    stall_after_s: PositiveFloat = Field(default=1800.0, alias="STALL_AFTER_S")
-    max_redrives: PositiveInt = Field(default=2, alias="MAX_REDRIVES")
+    stall_after_s: PositiveFloat = Field(default=defaults.STALL_AFTER_S, alias="STALL_AFTER_S")
+    max_redrives: PositiveInt = Field(default=defaults.MAX_REDRIVES, alias="MAX_REDRIVES")
 
 
 @once_per_environment

@@ -28,6 +28,7 @@ from claimbatch.handlers import env_vars, notification_wiring
 from claimbatch.handlers.per_environment import forget_all, forget_also, once_per_environment
 from claimbatch.logic.aggregate_results import AggregateDeps
 from claimbatch.logic.process_chunk import WorkerDeps
+from claimbatch.logic.redelivery import RedeliveryPolicy
 from claimbatch.logic.split_file import SplitDeps, SplitSettings
 from claimbatch.logic.sweep_jobs import SweepSettings
 from claimbatch.observability import TracedLookups
@@ -161,7 +162,7 @@ def worker_deps() -> WorkerDeps:
             signals=SqsStageSignals(_sender(), env.aggregate_queue_url),
             max_deliveries=env.max_row_receives,
             patience_s=env.row_patience_s,
-            max_redelivery_delay_s=env.max_redelivery_delay_s,
+            redelivery=RedeliveryPolicy(base_s=env.redelivery_base_s, max_delay_s=env.max_redelivery_delay_s),
             metrics=PowertoolsPipelineMetrics(),
         )
         _workers[loop_id] = deps

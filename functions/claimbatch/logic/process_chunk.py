@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from claimbatch import defaults
 from claimbatch.claims.provider import ClaimStatusProvider
 from claimbatch.domain.job import JobState, OutcomeTally
 from claimbatch.domain.result_row import ResultRow, RowOutcome, result_from_lookup
 from claimbatch.logic.completion import complete_if_done
+from claimbatch.logic.redelivery import RedeliveryPolicy
 from claimbatch.observability import logger
 from claimbatch.ports.job_store import JobStore
 from claimbatch.ports.messages import QueuedRow, RowChunk
@@ -38,17 +40,17 @@ class WorkerDeps:
     store: JobStore
     provider: ClaimStatusProvider
     signals: StageSignals
-    max_deliveries: int = 4
+    max_deliveries: int = defaults.MAX_ROW_RECEIVES
     # How long a row may keep failing transiently (an outage, throttling) before
     # it is written as a failed, retryable row. Counted from the chunk's first delivery.
-    patience_s: float = 900.0
-    max_redelivery_delay_s: float = 60.0
+    patience_s: float = defaults.ROW_PATIENCE_S
+    redelivery: RedeliveryPolicy = field(default_factory=RedeliveryPolicy)
     metrics: PipelineMetrics = NoMetrics()
     clock: Callable[[], float] = time.time
 
     def redelivery_delay(self, delivery: int) -> float:
-        """Growing waits between deliveries, so a dead API is not hammered."""
-        return min(self.max_redelivery_delay_s, 2.0 ** min(delivery, 10))
+        """The wait before the next delivery of a chunk whose `delivery`-th one did not finish it."""
+        return self.redelivery.delay_s(delivery)
 
 
 @dataclass(frozen=True)

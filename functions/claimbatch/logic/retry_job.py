@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from claimbatch import defaults
 from claimbatch.domain.claim_row import ValidRow
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.input_reader import InputLimits, read_claim_rows
@@ -53,7 +54,7 @@ class RetryDeps:
     objects: ObjectStore
     rows: RowQueue
     signals: StageSignals
-    rows_per_message: int = 100  # must be the splitter's: chunk ids name row ranges
+    rows_per_message: int = defaults.ROWS_PER_MESSAGE  # must be the splitter's: chunk ids name row ranges
     limits: InputLimits = field(default_factory=InputLimits)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from claimbatch import defaults
 from claimbatch.domain.claim_row import InvalidRow, ParsedRow, ValidRow
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.input_reader import InputLimits, read_claim_rows
@@ -33,7 +34,7 @@ class SplitOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class SplitSettings:
-    rows_per_message: int = 100
+    rows_per_message: int = defaults.ROWS_PER_MESSAGE
     limits: InputLimits = field(default_factory=InputLimits)
     lease_s: float = 960.0  # longer than one invocation can run
     stop_when_remaining_s: float = 60.0  # hand over to a next invocation below this

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from claimbatch import defaults
 from claimbatch.domain.job import JobState
 from claimbatch.observability import logger
 from claimbatch.ports.job_store import JobStore
@@ -19,8 +20,8 @@ from claimbatch.ports.queues import StageSignals
 class SweepSettings:
     # Longer than a row's patience plus its last redelivery delay: a job riding out
     # an outage is waiting, not stuck.
-    stall_after: timedelta = timedelta(minutes=30)
-    max_redrives: int = 2
+    stall_after: timedelta = timedelta(seconds=defaults.STALL_AFTER_S)
+    max_redrives: int = defaults.MAX_REDRIVES
 
 
 @dataclass

@@ -65,7 +65,7 @@ class AggregatorLoop:
                 failures[job_id] = attempt = failures.get(job_id, 0) + 1
                 logger.exception("aggregation failed", extra={"job_id": job_id, "attempt": attempt})
                 if attempt < STAGE_ATTEMPTS:
-                    self._spawn(self._later(job_id, self._settings.redelivery_delay(attempt + 1)))
+                    self._spawn(self._later(job_id, self._settings.redelivery_delay(attempt)))
                 else:  # the results cannot be written (a full disk?): the job must still end
                     await asyncio.to_thread(
                         self._store.transition,

@@ -69,7 +69,7 @@ class SplitterThreads:
         except Exception:
             logger.exception("splitter failed", extra={"job_id": job_id, "attempt": attempt})
             if attempt < STAGE_ATTEMPTS:
-                await asyncio.sleep(self._settings.redelivery_delay(attempt + 1))
+                await asyncio.sleep(self._settings.redelivery_delay(attempt))
                 await self.start(job_id, attempt + 1)
                 return
             await self._fail_job(job_id, "the input file could not be split (details in the log)")

@@ -57,26 +57,27 @@ class WorkerPool:
             signals=signals,
             max_deliveries=self._settings.max_deliveries,
             patience_s=self._settings.row_patience_s,
+            redelivery=self._settings.redelivery,
         )
         while True:
             chunk, delivery, first_delivered_at = await self._chunks.get()
             first_delivered_at = first_delivered_at or time.time()
             try:
                 await process_chunk(chunk, delivery, deps, first_delivered_at)
-            except ChunkDeferred:
+            except ChunkDeferred as deferred:
                 logger.info(
                     "chunk deferred: rows failed transiently",
                     extra={"job_id": chunk.job_id, "chunk": chunk.chunk, "delivery": delivery},
                 )
-                self._redeliver(chunk, delivery + 1, first_delivered_at)
+                self._redeliver(chunk, delivery + 1, first_delivered_at, deferred.delay_s)
             except Exception:
                 logger.exception("chunk failed, redelivering", extra={"job_id": chunk.job_id, "chunk": chunk.chunk})
-                self._redeliver(chunk, delivery + 1, first_delivered_at)
+                self._redeliver(chunk, delivery + 1, first_delivered_at, deps.redelivery_delay(delivery))
             finally:
                 self._chunks.task_done()
 
-    def _redeliver(self, chunk: RowChunk, delivery: int, first_delivered_at: float) -> None:
-        delay = self._settings.redelivery_delay(delivery)
+    def _redeliver(self, chunk: RowChunk, delivery: int, first_delivered_at: float, delay: float) -> None:
+        """As SQS does with a message whose visibility the worker set to `delay`."""
         chunks = self._chunks
         assert chunks is not None
 
