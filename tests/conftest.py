@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from claimbatch.simulator.server import RunningSimulator, start_simulator
+from tests.support.synth import Synthesized, synthesize
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +28,12 @@ def simulator() -> Iterator[RunningSimulator]:
     """One claims API simulator on a loopback port for the session (faults count per claim number)."""
     with start_simulator(slow_s=0.2) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The stack's template, synthesized once per test session."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out"))
 
 
 class CapturedLogs:

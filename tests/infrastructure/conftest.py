@@ -1,65 +1,8 @@
-"""One synthesis of the stack per test session (jsii is slow to start and to synthesize).
-
-The stack is built exactly as `python -m infra.app` builds it (feature flags of
-cdk.json, acknowledgements, the three cdk-nag packs registered as validation
-plugins), except that the bundle skips pip: the real bundling has its own test.
-"""
+"""The infrastructure tests read the session's one synthesis of the stack
+(the `synthesized` fixture of tests/conftest.py, built by tests/support/synth.py)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from tests.support.synth import Synthesized
 
-import pytest
-from aws_cdk import App
-from aws_cdk.assertions import Template
-
-from infra.app import build_app
-from infra.settings import Settings
-from infra.stack import ClaimbatchStack
-
-
-@dataclass
-class Synthesized:
-    app: App
-    stack: ClaimbatchStack
-    template: Template
-    resources: dict[str, dict[str, Any]]
-    document: dict[str, Any]
-    template_path: Path
-    validation_failure: str | None
-
-    @property
-    def settings(self) -> Settings:
-        return self.stack.settings
-
-    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
-        return {name: res for name, res in self.resources.items() if res["Type"] == resource_type}
-
-    def logical_id(self, construct: Any) -> str:
-        return self.stack.resolve(self.stack.get_logical_id(construct.node.default_child))
-
-
-@pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app, stack = build_app(context={"skip_dependency_install": "true"}, outdir=str(outdir))
-    failure = None
-    try:
-        app.synth()
-    except Exception as error:  # the rule packs' report; templates are written before validation
-        failure = str(error)
-    template_path = outdir / stack.template_file
-    document = json.loads(template_path.read_text(encoding="utf-8"))
-    yield Synthesized(
-        app=app,
-        stack=stack,
-        template=Template.from_json(document),
-        resources=document["Resources"],
-        document=document,
-        template_path=template_path,
-        validation_failure=failure,
-    )
+__all__ = ["Synthesized"]

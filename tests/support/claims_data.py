@@ -77,3 +77,12 @@ def member_line(claim_number: str) -> str:
     from claimbatch.simulator.sample import member_row
 
     return ",".join(member_row(claim_number))
+
+
+def claims_csv(rows: int) -> str:
+    """A well-formed input of `rows` rows: the seed claim every tenth row, other claims
+    (each with the member the simulator holds it under) between."""
+    lines = ["claim_number,first_name,last_name,date_of_birth,subscriber_id"]
+    for row in range(1, rows + 1):
+        lines.append("ZE59426195,CHANTAL,KISA,05/10/1975,057896633" if row % 10 == 1 else member_line(f"ZX{row:08d}"))
+    return "\n".join(lines) + "\n"

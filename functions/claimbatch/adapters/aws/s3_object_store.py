@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from claimbatch.adapters.aws.s3_events import is_version_id
+
 READ_CHUNK = 1 << 20
 PART_SIZE = 8 << 20  # S3 parts are at least 5 MiB, except the last
 
@@ -16,7 +18,7 @@ class S3ObjectStore:
 
     def read_chunks(self, bucket: str, key: str, version: str | None) -> Iterator[bytes]:
         request: dict[str, Any] = {"Bucket": bucket, "Key": key}
-        if version and _is_version_id(version):
+        if version and is_version_id(version):
             request["VersionId"] = version
         body = self._s3.get_object(**request)["Body"]
         try:
@@ -76,8 +78,3 @@ class S3ObjectStore:
     def location(self, bucket: str, key: str) -> str:
         return f"s3://{bucket}/{key}"
 
-
-def _is_version_id(version: str) -> bool:
-    # Unversioned buckets report no version id; the job then carries the event
-    # sequencer instead, which is not something to ask S3 for.
-    return not version.startswith("seq:")
