@@ -1,58 +1,18 @@
-"""What the job API asks of a job store, held to by both: DynamoDB (on moto) and SQLite."""
+"""What the job API asks of a job store, held to by both: DynamoDB (on moto, the template's table) and SQLite."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
 import pytest
-from claimbatch.adapters.aws.dynamodb_job_store import DynamoJobStore
 from claimbatch.adapters.embedded.sqlite_job_store import SqliteJobStore
 from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, SourceObject, new_job
 from claimbatch.domain.result_row import ResultRow, RowOutcome
 from claimbatch.ports.uploads import UploadRecord
-from moto import mock_aws
 
 T0 = datetime(2025, 8, 8, 17, 0, tzinfo=UTC)
-TABLE = "jobs"
-
-
-def _dynamodb_table() -> None:
-    boto3.client("dynamodb").create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"}
-            for name in ("pk", "sk", "active_pk", "active_sk", "tenant_pk", "tenant_sk")
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": index,
-                "KeySchema": [
-                    {"AttributeName": f"{prefix}_pk", "KeyType": "HASH"},
-                    {"AttributeName": f"{prefix}_sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY" if prefix == "active" else "ALL"},
-            }
-            for index, prefix in (("active-jobs", "active"), ("tenant-jobs", "tenant"))
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
-@pytest.fixture(params=["dynamodb", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DynamoJobStore | SqliteJobStore]:
-    if request.param == "dynamodb":
-        with mock_aws():
-            _dynamodb_table()
-            yield DynamoJobStore(TABLE, boto3.client("dynamodb"))
-    else:
-        sqlite = SqliteJobStore(tmp_path / "jobs.db")
-        yield sqlite
-        sqlite.close()
 
 
 def _job(store, key: str, minutes: int, state: JobState = JobState.COMPLETED) -> Job:

@@ -1,4 +1,5 @@
-"""Property: whatever the input file and whatever the delivery chaos (duplicated,
+"""Property, on both job stores (DynamoDB on moto with the template's table, and
+SQLite): whatever the input file and whatever the delivery chaos (duplicated,
 reordered, transiently failing chunks), the results are a complete, ordered,
 one-line-per-row image of the input, and every row is counted once."""
 
@@ -15,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimbatch.adapters.embedded.local_object_store import LOCAL_BUCKET, LocalObjectStore
-from claimbatch.adapters.embedded.sqlite_job_store import SqliteJobStore
 from claimbatch.claims.provider import ProviderStats
 from claimbatch.domain.claim_answer import LookupOutcome
 from claimbatch.domain.claim_row import ClaimQuery
@@ -76,7 +76,10 @@ def input_files(draw):
     return ending.join(lines) + ending, expected
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# make_store gives every example a fresh, empty store: a function-scoped fixture is safe here.
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(
     file=input_files(),
     rows_per_message=st.integers(min_value=1, max_value=7),
@@ -84,11 +87,13 @@ def input_files(draw):
     duplicate_share=st.floats(min_value=0, max_value=0.5),
     failures=st.lists(st.integers(min_value=0, max_value=3), min_size=60, max_size=60),
 )
-def test_results_are_a_complete_ordered_image_of_the_input(file, rows_per_message, seed, duplicate_share, failures):
+def test_results_are_a_complete_ordered_image_of_the_input(
+    make_store, file, rows_per_message, seed, duplicate_share, failures
+):
     text, expected_claims = file
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
-        store = SqliteJobStore(data / "jobs.db")
+        store = make_store()
         objects = LocalObjectStore(data)
         key = "inbox/prop.csv"
         objects.write_stream(LOCAL_BUCKET, key, [text.encode()], "text/csv")
@@ -118,7 +123,6 @@ def test_results_are_a_complete_ordered_image_of_the_input(file, rows_per_messag
         aggregate_job(job.job_id, AggregateDeps(store, objects))
         finished = store.get_job(job.job_id)
         results = list(csv.reader(objects.path_of(finished.results_key).read_text().splitlines()))[1:]
-        store.close()
 
     assert finished.state is JobState.COMPLETED
     assert [int(line[0]) for line in results] == list(range(1, len(expected_claims) + 1))
