@@ -20,8 +20,7 @@ class Aggregator(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, kit: StageKit) -> None:
         super().__init__(scope, construct_id)
         file_limits = {name: value for name, value in kit.file_environment().items() if name != "ROWS_PER_MESSAGE"}
-        # A cancelled job's input is read again with the limits it was split with (those of
-        # a job split before jobs recorded them: the splitter's).
+        # A cancelled job's input is read again, with the splitter's limits.
         self.handler = kit.function(self, kit.settings.aggregator, kit.table_environment(), file_limits)
         self.event_source = self.handler.consume(kit.aggregate_queue)
         self.handler.allow(

@@ -189,7 +189,7 @@ def test_a_chunk_is_counted_once_whatever_its_deliveries(store) -> None:
     assert store.count_chunk(job.job_id, "0i", _tally(_answered(3)))
 
     counts = store.get_job(job.job_id).counts
-    assert counts == JobCounts(total=3, done=3, succeeded=2, failed=1)
+    assert counts == JobCounts(total=3, done=3, succeeded=2, failed=1, retryable=1)
 
 
 def test_concurrent_deliveries_of_one_chunk_count_it_once(store) -> None:
@@ -306,7 +306,7 @@ def test_a_cancelled_retry_neither_uncounts_nor_counts(store) -> None:
 
     assert not store.uncount_chunk(job.job_id, "1", _tally(_failed(1)))
     assert not store.count_chunk(job.job_id, "1b", _tally(_answered(1)))
-    assert store.get_job(job.job_id).counts == JobCounts(total=1, done=1, failed=1)
+    assert store.get_job(job.job_id).counts == JobCounts(total=1, done=1, failed=1, retryable=1)
     assert job.job_id not in [active.job_id for active in store.list_active_jobs()]
 
 
