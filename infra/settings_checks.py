@@ -7,11 +7,11 @@ import re
 from typing import TYPE_CHECKING
 
 from infra.stack_constants import (
-    MAX_VISIBILITY_TIMEOUT_S,
     ACTIVE_JOBS_INDEX,
     ARCHITECTURES,
     JOB_TABLE_INDEXES,
     MAX_EVENT_SOURCE_CONCURRENCY,
+    MAX_VISIBILITY_TIMEOUT_S,
     MIN_EVENT_SOURCE_CONCURRENCY,
 )
 
