@@ -235,7 +235,8 @@ def test_jobs_are_listed_newest_first_page_by_page(api: JobApi):
     assert [job["job_id"] for job in first["jobs"] + second["jobs"]] == ids[::-1]
     assert second["next"] is None
     assert api.call("GET", "/jobs", params={"state": "FAILED"}).json() == {"jobs": [], "next": None}
-    assert api.call("GET", "/jobs", params={"next": "bm90LWEtdG9rZW4"}).status == 400
+    # a token this API did not return: an empty last page
+    assert api.call("GET", "/jobs", params={"next": "bm90LWEtdG9rZW4"}).json() == {"jobs": [], "next": None}
 
 
 def test_no_patient_data_in_the_logs_of_an_api_job(api: JobApi, captured_logs):
