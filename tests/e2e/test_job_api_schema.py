@@ -74,11 +74,12 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 """
 
 
-def _st(config: Path | None, base_url: str, *options: str) -> subprocess.CompletedProcess[str]:
+def _st(config: Path | None, base_url: str, *options: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`st run` against the served document; run in `cwd`, where it keeps its cache."""
     command = [*ST, *(["--config-file", str(config)] if config else []), "run", f"{base_url}/openapi.json"]
     command += ["--checks", "all", "-H", f"Authorization: Bearer {ACME}", "--max-examples", "15", "--seed", "1"]
     command += ["--no-color", *options]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=cwd)
 
 
 @pytest.mark.slow
@@ -89,9 +90,11 @@ def test_every_check_and_the_stateful_phase_find_nothing_and_reach_every_job_rou
         config.write_text(CONFIG.format(job_id=job_id))
         report, har = tmp_path / "report.json", tmp_path / "stateful.har"
         # Every phase, every check: the job routes with a real id
-        everything = _st(config, api.base_url, "--report", "json", "--report-json-path", str(report))
+        everything = _st(config, api.base_url, "--report", "json", "--report-json-path", str(report), cwd=tmp_path)
         # The stateful phase alone, ids only from the links of POST /jobs and GET /jobs
-        stateful = _st(None, api.base_url, "--phases", "stateful", "--report", "har", "--report-har-path", str(har))
+        stateful = _st(
+            None, api.base_url, "--phases", "stateful", "--report", "har", "--report-har-path", str(har), cwd=tmp_path
+        )
 
     assert everything.returncode == 0, everything.stdout[-4000:]
     summary = json.loads(report.read_text())
