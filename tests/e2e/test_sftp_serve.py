@@ -284,10 +284,15 @@ def test_hundreds_of_tiny_bad_files_each_fail_their_own_job_with_one_clear_error
         jobs = [job for job in service.jobs.rows() if str(job["key"]).startswith("inbox/beta/bad/")]
         return jobs if len(jobs) == count and all(job["state"] == "FAILED" for job in jobs) else []
 
-    wait_until(all_failed, 180, "every tiny file's job to fail", interval=0.5)
-    with paramiko_session(service.port, "beta", service.beta.key) as (_, client):
-        summaries = [name for name in client.listdir("/results/bad") if name.endswith(".summary.json")]
-        assert len(summaries) == count
+    wait_until(all_failed, 600, "every tiny file's job to fail", interval=0.5)
+
+    # A failed job's summary is written just after its state moves, so give the last ones a moment.
+    def summaries() -> list[str]:
+        with paramiko_session(service.port, "beta", service.beta.key) as (_, client):
+            names = [name for name in client.listdir("/results/bad") if name.endswith(".summary.json")]
+        return names if len(names) == count else []
+
+    assert len(wait_until(summaries, 120, "every failed job's summary", interval=1.0)) == count
         with client.open("/results/bad/0.summary.json") as handle:
             error = json.loads(handle.read())["error"]
     assert error.startswith("missing required columns: claim_number") and "\n" not in error
