@@ -293,6 +293,7 @@ def test_hundreds_of_tiny_bad_files_each_fail_their_own_job_with_one_clear_error
         return names if len(names) == count else []
 
     assert len(wait_until(summaries, 120, "every failed job's summary", interval=1.0)) == count
+    with paramiko_session(service.port, "beta", service.beta.key) as (_, client):
         with client.open("/results/bad/0.summary.json") as handle:
             error = json.loads(handle.read())["error"]
     assert error.startswith("missing required columns: claim_number") and "\n" not in error
