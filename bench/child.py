@@ -79,7 +79,9 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def external_simulator(latency_ms: float = 0.0, rate_limit: float | None = None) -> SimulatorProcess:
+def external_simulator(
+    latency_ms: float = 0.0, rate_limit: float | None = None, latency_p99_ms: float | None = None
+) -> SimulatorProcess:
     """The simulator in a process of its own, as a remote payer would be: its CPU is not the
     pipeline's. The same launcher `claimbatch run` uses; stop it with `with`."""
-    return start_simulator_process(latency_ms=latency_ms, rate_limit=rate_limit)
+    return start_simulator_process(latency_ms=latency_ms, rate_limit=rate_limit, latency_p99_ms=latency_p99_ms)

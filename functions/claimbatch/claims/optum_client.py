@@ -7,7 +7,6 @@ the attempt number and the correlation id only.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass, replace
 
@@ -16,6 +15,7 @@ import httpx
 from claimbatch.claims import bounded_http
 from claimbatch.claims.answer_reading import Attempt, classify_answer
 from claimbatch.claims.circuit_breaker import BreakerSettings, CircuitBreaker
+from claimbatch.claims.in_flight_limit import AdaptiveInFlightLimit, InFlightSizing
 from claimbatch.claims.claim_choice import outcome_of
 from claimbatch.claims.optum_schema import OptumClaim, SearchClaim, inquiry_body
 from claimbatch.claims.provider import ProviderStats
@@ -30,6 +30,7 @@ from claimbatch.observability import logger
 TOKEN_PATH = "/apip/auth/sntl/v1/token"  # noqa: S105 - a URL path, not a secret
 INQUIRY_PATH = "/oihub/claim/inquiry/v1"
 CORRELATION_HEADER = "x-optum-consumer-correlation-id"
+STALL_TOLERANCE_S = 0.25  # a paced request woken later than this takes a new slot (no burst after a stall)
 CIRCUIT_OPEN_ERROR = "claims API unavailable (circuit open)"
 CREDENTIALS_REJECTED_ERROR = "claims API rejected the credentials"
 # After our credentials were rejected, no request goes out for this long (the
@@ -79,13 +80,20 @@ class OptumClaimsClient:
             ),
         )
         self._bounds = bounded_http.Bounds(settings.request_deadline_s, settings.max_answer_bytes)
-        self._in_flight = asyncio.Semaphore(settings.max_in_flight)
         self._tokens = AccessTokenCache(self._fetch_token, self._timing.clock, settings.token_refresh_margin_s)
         # After a 429 every lookup of this client waits until then: the whole pipeline slows down.
         self._paused_until = 0.0
         if limiter is None and settings.rate_limit_rps is not None:
-            limiter = AdaptiveRateLimiter(RateBudget(start_rps=settings.rate_limit_rps), self._timing)
+            limiter = AdaptiveRateLimiter(
+                RateBudget(start_rps=settings.rate_limit_rps, max_lateness_s=STALL_TOLERANCE_S), self._timing
+            )
         self.limiter = limiter
+        # Lookups in flight follow the budget x the latency observed (Little's law), within max_in_flight.
+        self.in_flight = AdaptiveInFlightLimit(
+            InFlightSizing(cap=settings.max_in_flight, initial_latency_s=settings.expected_latency_s),
+            lambda: self.limiter.rate if self.limiter is not None else None,
+            self._timing.clock,
+        )
         self.breaker = CircuitBreaker(
             BreakerSettings(failure_threshold=settings.breaker_failure_threshold, open_for_s=settings.breaker_open_for_s),
             self._timing.clock,
@@ -211,19 +219,20 @@ class OptumClaimsClient:
             logger.warning("token request failed", extra={"error_type": type(error).__name__, "attempt": attempt})
             return Attempt(retry_reason="claims API token endpoint unavailable", api_failed=True)
 
-        if self.limiter is not None:
-            await self.limiter.acquire()
-        self.stats.requests += 1
         log_fields: dict[str, object] = {"attempt": attempt, "correlation_id": correlation_id}
         try:
-            async with self._in_flight:
-                answer = await bounded_http.post(
-                    self._http,
-                    INQUIRY_PATH,
-                    self._bounds,
-                    json=inquiry_body(query, self._settings.payer_id),
-                    headers=self._headers(token, correlation_id, page_token),
-                )
+            async with self.in_flight.slot():  # paced inside the slot: a freed slot never lets out a burst
+                if self.limiter is not None:
+                    await self.limiter.acquire()
+                self.stats.requests += 1
+                with self.in_flight.timed():
+                    answer = await bounded_http.post(
+                        self._http,
+                        INQUIRY_PATH,
+                        self._bounds,
+                        json=inquiry_body(query, self._settings.payer_id),
+                        headers=self._headers(token, correlation_id, page_token),
+                    )
         except (httpx.TimeoutException, bounded_http.DeadlineExceeded) as error:
             self.stats.server_errors += 1
             logger.warning("inquiry timed out", extra={**log_fields, "error_type": type(error).__name__})

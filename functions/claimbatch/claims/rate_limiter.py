@@ -13,7 +13,7 @@ class RateBudget:
     start_rps: float  # the configured rate, where the limiter starts
     max_rps: float | None = None  # never above this (default: the start rate)
     min_rps: float = 1.0
-    increase_rps_per_s: float = 1.0  # additive increase while answers are good
+    increase_rps_per_s: float | None = None  # additive increase while answers are good; default: a tenth of the start rate
     decrease_factor: float = 0.5  # multiplicative decrease on a 429
     decrease_cooldown_s: float = 1.0  # one decrease per burst of 429s, not one per 429
 
@@ -29,6 +29,9 @@ class AdaptiveRateLimiter:
         self._timing = timing
         self._ceiling = budget.max_rps or budget.start_rps
         self.rate = min(budget.start_rps, self._ceiling)
+        # Back to the whole budget within about ten seconds of a halving: a payer's gateway that
+        # stalled for a moment must not cost a minute of the budget.
+        self._increase = budget.increase_rps_per_s or max(1.0, budget.start_rps / 10)
         self._next_slot = timing.clock()
         self._last_change = timing.clock()
         self._last_decrease = float("-inf")
@@ -46,7 +49,7 @@ class AdaptiveRateLimiter:
         elapsed = now - self._last_change
         self._last_change = now
         if self.rate < self._ceiling:
-            self.rate = min(self._ceiling, self.rate + self._budget.increase_rps_per_s * elapsed)
+            self.rate = min(self._ceiling, self.rate + self._increase * elapsed)
 
     def on_throttled(self) -> None:
         now = self._timing.clock()

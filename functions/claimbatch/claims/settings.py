@@ -9,6 +9,10 @@ DEFAULT_REQUEST_TIMEOUT_S = 30.0
 DEFAULT_REQUEST_DEADLINE_S = 60.0
 DEFAULT_MAX_ANSWER_BYTES = 1_048_576
 MAX_PAGES = 10  # pages of one search read before choosing
+DEFAULT_MAX_IN_FLIGHT = 16  # lookups in flight when no request budget paces them
+# With a budget the in-flight count follows budget x latency; this caps it (memory, sockets):
+# at 50 requests/s it allows answers averaging up to about 7 s.
+PACED_MAX_IN_FLIGHT = 512
 
 
 class RetryBudget(BaseModel):
@@ -39,7 +43,10 @@ class ClaimsApiSettings(BaseModel):
     # Whole-request deadline (connect to last byte), so an answer that trickles in still ends.
     request_deadline_s: PositiveFloat = DEFAULT_REQUEST_DEADLINE_S
     max_answer_bytes: PositiveInt = DEFAULT_MAX_ANSWER_BYTES  # a larger answer fails the row
-    max_in_flight: PositiveInt = 16  # cap on lookups in flight through one client
+    # Cap on lookups in flight through one client. With a request budget the client keeps
+    # about budget x observed latency in flight below it; without one, this many.
+    max_in_flight: PositiveInt = DEFAULT_MAX_IN_FLIGHT
+    expected_latency_s: PositiveFloat = 1.0  # the latency assumed until answers are measured
     token_refresh_margin_s: float = Field(default=60.0, ge=0)  # refresh this long before expiry
     retry: RetryBudget = Field(default_factory=RetryBudget)
     # The API's request budget for this client: None leaves pacing to the API's 429s alone.

@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, S
 
 from claimbatch.claims.settings import (
     DEFAULT_MAX_ANSWER_BYTES,
+    DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_REQUEST_DEADLINE_S,
     DEFAULT_REQUEST_TIMEOUT_S,
+    PACED_MAX_IN_FLIGHT,
     ClaimsApiSettings,
 )
 
@@ -84,8 +86,18 @@ def configured_api(environ: dict[str, str] | None = None) -> ClaimsApiConfig | N
         raise ConfigurationError(f"claims API settings incomplete or invalid: {problems}") from None
 
 
+def max_in_flight(concurrency: int | None, rate_limit_rps: float | None) -> int:
+    """The cap on lookups in flight: the user's, or else a memory-safe one when a budget paces
+    the requests (the client then keeps budget x latency in flight), or a modest one when none does."""
+    if concurrency is not None:
+        return concurrency
+    return PACED_MAX_IN_FLIGHT if rate_limit_rps else DEFAULT_MAX_IN_FLIGHT
+
+
 @contextmanager
-def claims_api(concurrency: int, **simulator_knobs: Any) -> Iterator[tuple[ClaimsApiSettings, SimulatorProcess | None]]:
+def claims_api(
+    concurrency: int | None, **simulator_knobs: Any
+) -> Iterator[tuple[ClaimsApiSettings, SimulatorProcess | None]]:
     """Settings for the client, and the simulator started for them when no real API is configured."""
     config = configured_api()
     if config is not None:
@@ -96,7 +108,7 @@ def claims_api(concurrency: int, **simulator_knobs: Any) -> Iterator[tuple[Claim
                 client_secret=config.client_secret,
                 provider_tin=config.provider_tin,
                 payer_id=config.payer_id,
-                max_in_flight=concurrency,
+                max_in_flight=max_in_flight(concurrency, config.rate_limit_rps),
                 rate_limit_rps=config.rate_limit_rps,
                 environment=config.environment or None,
                 request_timeout_s=config.request_timeout_s,
@@ -118,7 +130,7 @@ def claims_api(concurrency: int, **simulator_knobs: Any) -> Iterator[tuple[Claim
                 client_id=DEFAULT_CLIENT_ID,
                 client_secret=DEFAULT_CLIENT_SECRET,
                 provider_tin=SIMULATOR_TIN,
-                max_in_flight=concurrency,
+                max_in_flight=max_in_flight(concurrency, knobs.get("rate_limit")),
                 # The built-in simulator's limit is the budget: pace to it instead of learning it from 429s.
                 rate_limit_rps=knobs.get("rate_limit") or None,
             ),

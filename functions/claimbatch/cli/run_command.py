@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import signal
@@ -173,6 +174,7 @@ async def _run(
     file: Path, out: Path | None, settings: EmbeddedSettings, knobs: dict[str, object], notify: list[Channel]
 ) -> int:
     with claims_api(settings.concurrency, **knobs) as (api_settings, _simulator):
+        settings = dataclasses.replace(settings, concurrency=api_settings.max_in_flight)
         notifier = local_notifier(settings.data_dir / DB_NAME, notify)
         async with EmbeddedRuntime(settings, OptumClaimsClient(api_settings), notifier) as runtime:
             staged = await asyncio.to_thread(_stage_input, file, runtime)
@@ -199,7 +201,14 @@ def run(
     file: Annotated[Path, typer.Argument(help="The CSV file of claims to look up.", metavar="FILE")],
     out: Annotated[Path | None, typer.Option("--out", help="Also copy the results CSV to this file.")] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help=DATA_DIR_HELP)] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Claims API lookups in flight at once.")] = 16,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Most claims API lookups in flight at once. Default: 16, or 512 when a request budget is known "
+            "(the client then keeps about budget x observed latency in flight).",
+        ),
+    ] = None,
     sim_latency_ms: SimLatencyMs = None,
     sim_rate_limit: SimRateLimit = None,
     sim_error_rate: SimErrorRate = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import contextlib
 import errno
 import fcntl
@@ -168,6 +169,7 @@ async def _serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     with claims_api(settings.concurrency, **knobs) as (api_settings, simulator):
+        settings = dataclasses.replace(settings, concurrency=api_settings.max_in_flight)
         if simulator is not None:
             console.print(f"claims API: built-in simulator at {simulator.base_url}", markup=False)
         notifier = local_notifier(settings.data_dir / DB_NAME)
@@ -190,7 +192,14 @@ async def _serve(
 
 def serve(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help=DATA_DIR_HELP)] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Claims API lookups in flight at once.")] = 16,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Most claims API lookups in flight at once. Default: 16, or 512 when a request budget is known "
+            "(the client then keeps about budget x observed latency in flight).",
+        ),
+    ] = None,
     poll_s: Annotated[float, typer.Option(min=0.01, help="How often the inbox is scanned (seconds).")] = 0.2,
     settle_s: Annotated[
         float, typer.Option(min=0, help="A file is picked up once unchanged this long (seconds).")

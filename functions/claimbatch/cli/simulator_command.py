@@ -28,6 +28,14 @@ def simulator(
     jitter_ms: Annotated[
         float, typer.Option(envvar=_env("JITTER_MS"), min=0, help="Latency varies uniformly by ± this (ms).")
     ] = 0.0,
+    latency_p99_ms: Annotated[
+        float | None,
+        typer.Option(
+            envvar=_env("LATENCY_P99_MS"),
+            min=0,
+            help="Long-tailed latency: lognormal, --latency-ms its median and this its 99th percentile (ms).",
+        ),
+    ] = None,
     rate_limit: Annotated[
         float | None,
         typer.Option(envvar=_env("RATE_LIMIT"), min=0, help="Inquiries per second over all clients; above: 429."),
@@ -76,6 +84,7 @@ def simulator(
             port=port,
             latency_ms=latency_ms,
             jitter_ms=jitter_ms,
+            latency_p99_ms=latency_p99_ms,
             rate_limit=rate_limit,
             max_concurrency=max_concurrency,
             error_rate=error_rate,

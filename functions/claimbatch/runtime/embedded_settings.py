@@ -18,7 +18,7 @@ UNFINISHED_STATES = (JobState.RECEIVED, JobState.SPLITTING, JobState.PROCESSING,
 @dataclass(frozen=True)
 class EmbeddedSettings:
     data_dir: Path
-    concurrency: int = defaults.LOOKUP_CONCURRENCY  # lookups in flight
+    concurrency: int | None = None  # most lookups in flight (the client's cap); None: the client's default
     rows_per_message: int = defaults.ROWS_PER_MESSAGE
     limits: InputLimits = field(default_factory=InputLimits)
     # A row whose lookups failed transiently (throttled, API down) is written as failed only

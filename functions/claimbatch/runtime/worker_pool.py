@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from claimbatch.claims.provider import ClaimStatusProvider
+from claimbatch.claims.settings import DEFAULT_MAX_IN_FLIGHT
 from claimbatch.logic.process_chunk import ChunkDeferred, WorkerDeps, process_chunk
 from claimbatch.observability import logger
 from claimbatch.ports.job_store import JobStore
@@ -34,9 +35,11 @@ class WorkerPool:
     @property
     def worker_count(self) -> int:
         # Each worker looks up a whole chunk at once and the client caps lookups in flight.
-        # A chunk finishes with its slowest row (retries back off for seconds), so keep
-        # twice the chunks the API can serve, and a few more, on the way: the pool never idles.
-        return max(4, 2 * math.ceil(self._settings.concurrency / self._settings.rows_per_message) + 2)
+        # A chunk finishes with its slowest row (a long-tailed answer, a retry backing off),
+        # so keep four times the chunks the client may have in flight, and a few more, on
+        # the way: the client always has rows to send while chunks wait for their last ones.
+        in_flight = self._settings.concurrency or DEFAULT_MAX_IN_FLIGHT
+        return max(4, 4 * math.ceil(in_flight / self._settings.rows_per_message) + 2)
 
     def start(self, signals: StageSignals) -> None:
         """Make the queue (on the running loop) and spawn the workers."""

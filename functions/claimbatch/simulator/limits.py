@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 
 Clock = Callable[[], float]
+_Z_99 = 2.3263478740408408  # the standard normal's 99th percentile
 
 
 class TokenBucket:
@@ -92,17 +93,22 @@ class RandomErrors:
 
 
 class LatencyModel:
-    """Delay before each answer: uniform in [mean - jitter, mean + jitter], never negative."""
+    """Delay before each answer. Without `p99_ms`: uniform in [mean - jitter, mean + jitter], never
+    negative. With it: lognormal, `mean_ms` its median and `p99_ms` its 99th percentile, the long
+    tail real claim-status answers have (most in a second or two, a few past ten)."""
 
-    def __init__(self, mean_ms: float, jitter_ms: float, rng: random.Random) -> None:
+    def __init__(self, mean_ms: float, jitter_ms: float, rng: random.Random, p99_ms: float | None = None) -> None:
         self.mean_ms = mean_ms
         self.jitter_ms = jitter_ms
         self._rng = rng
         self._lock = threading.Lock()
+        self._sigma = math.log(p99_ms / mean_ms) / _Z_99 if p99_ms and mean_ms > 0 and p99_ms > mean_ms else None
 
     def delay_s(self) -> float:
         if self.mean_ms <= 0 and self.jitter_ms <= 0:
             return 0.0
         with self._lock:
+            if self._sigma is not None:
+                return self._rng.lognormvariate(math.log(self.mean_ms), self._sigma) / 1000.0
             offset = self._rng.uniform(-self.jitter_ms, self.jitter_ms) if self.jitter_ms > 0 else 0.0
         return max(0.0, self.mean_ms + offset) / 1000.0

@@ -22,6 +22,11 @@ class SimulatorSettings(BaseModel):
 
     latency_ms: NonNegativeFloat = Field(default=0.0, description="mean latency added to each inquiry")
     jitter_ms: NonNegativeFloat = Field(default=0.0, description="latency is uniform in mean ± jitter")
+    latency_p99_ms: NonNegativeFloat | None = Field(
+        default=None,
+        description="long-tailed latency: lognormal with latency_ms as its median and this as its 99th percentile "
+        "(jitter then unused); None or 0: uniform",
+    )
 
     rate_limit: NonNegativeFloat | None = Field(
         default=None, description="inquiries per second across all clients (token bucket); None or 0: unlimited"

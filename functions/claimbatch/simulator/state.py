@@ -33,7 +33,9 @@ class SimulatorState:
         self.rate_limiter = TokenBucket(rate, settings.rate_burst, clock) if rate else None
         # Separate generators, so the error sequence does not depend on the latency knobs.
         self.random_errors = RandomErrors(settings.error_rate, random.Random(f"errors:{settings.seed}"))
-        self.latency = LatencyModel(settings.latency_ms, settings.jitter_ms, random.Random(f"latency:{settings.seed}"))
+        self.latency = LatencyModel(
+            settings.latency_ms, settings.jitter_ms, random.Random(f"latency:{settings.seed}"), settings.latency_p99_ms
+        )
 
     def stats_snapshot(self) -> dict[str, Any]:
         snapshot = self.stats.snapshot()

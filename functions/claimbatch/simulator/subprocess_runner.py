@@ -20,6 +20,7 @@ STARTUP_TIMEOUT_S = 20.0
 _FLAGS = {
     "latency_ms": "--latency-ms",
     "jitter_ms": "--jitter-ms",
+    "latency_p99_ms": "--latency-p99-ms",
     "rate_limit": "--rate-limit",
     "max_concurrency": "--max-concurrency",
     "error_rate": "--error-rate",

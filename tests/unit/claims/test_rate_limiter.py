@@ -57,3 +57,14 @@ async def test_the_rate_never_falls_below_the_floor():
         limiter.on_throttled()
 
     assert limiter.rate == 1
+
+
+async def test_by_default_the_rate_climbs_back_to_the_budget_within_about_ten_seconds():
+    fake = FakeTime()
+    limiter = AdaptiveRateLimiter(RateBudget(start_rps=50), fake.timing())
+
+    limiter.on_throttled()
+    assert limiter.rate == 25
+    fake.now += 5
+    limiter.on_success()
+    assert limiter.rate == 50  # 5 requests/s more each second

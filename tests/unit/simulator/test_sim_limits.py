@@ -118,3 +118,12 @@ def test_latency_stays_within_mean_plus_minus_jitter() -> None:
 def test_latency_is_never_negative_and_zero_by_default() -> None:
     assert LatencyModel(0, 0, random.Random(0)).delay_s() == 0
     assert all(LatencyModel(5, 50, random.Random(0)).delay_s() >= 0 for _ in range(100))
+
+
+def test_long_tailed_latency_has_the_stated_median_and_99th_percentile():
+    latency = LatencyModel(mean_ms=1500, jitter_ms=0, rng=random.Random(11), p99_ms=14_000)
+    delays = sorted(latency.delay_s() for _ in range(20_000))
+
+    assert delays[len(delays) // 2] == pytest.approx(1.5, rel=0.05)
+    assert delays[int(len(delays) * 0.99)] == pytest.approx(14.0, rel=0.1)
+    assert delays[0] > 0
