@@ -134,7 +134,9 @@ def _figures(args: Any, client: Any, timeline: RateTimeline, figures: dict[str, 
         f"  {answered:,} lookups in {figures['seconds']:.1f} s = {lookups_per_s:.1f}/s "
         f"(utilisation {utilization:.3f}; {sending_utilization:.3f} while sending); "
         f"{throttled} of {requests:,} requests answered 429 ({share_429:.4f}); "
-        f"in flight at most {client.in_flight.peak_in_flight}, mean latency seen {client.in_flight.mean_latency_s:.2f} s"
+        f"in flight at most {client.in_flight.peak_in_flight}, mean latency seen {client.in_flight.mean_latency_s:.2f} s; "
+        f"paced requests woken late {client.limiter.late_wakeups if client.limiter else 0} times "
+        f"(longest {client.limiter.longest_stall_s if client.limiter else 0:.2f} s)"
     )
     suffix = args.key_suffix
     return {
@@ -150,6 +152,9 @@ def _figures(args: Any, client: Any, timeline: RateTimeline, figures: dict[str, 
         "simulator_stats": stats,
         "rate_limiter_decreases": client.limiter.decreases if client.limiter else None,
         "peak_in_flight": client.in_flight.peak_in_flight,
+        "limiter_late_wakeups": client.limiter.late_wakeups if client.limiter else None,
+        "limiter_longest_stall_s": client.limiter.longest_stall_s if client.limiter else None,
+        "longest_progress_gap_s": max((b[0] - a[0] for a, b in zip(timeline.samples, timeline.samples[1:])), default=0.0),
         "mean_latency_seen_s": client.in_flight.mean_latency_s,
         "time_lost": lost,
         "rate_timeline": timeline.samples[:: max(1, len(timeline.samples) // 120)],

@@ -16,6 +16,10 @@ class RateBudget:
     increase_rps_per_s: float | None = None  # additive increase while answers are good; default: a tenth of the start rate
     decrease_factor: float = 0.5  # multiplicative decrease on a 429
     decrease_cooldown_s: float = 1.0  # one decrease per burst of 429s, not one per 429
+    # A request woken this much later than its slot (the process was held up) takes a new slot
+    # instead of going at once with every other late one: a stall never turns into a burst.
+    # None: late requests go at once (a clock where sleepers do not overlap, as in some tests).
+    max_lateness_s: float | None = None
 
 
 class AdaptiveRateLimiter:
@@ -36,13 +40,22 @@ class AdaptiveRateLimiter:
         self._last_change = timing.clock()
         self._last_decrease = float("-inf")
         self.decreases = 0
+        self.late_wakeups = 0  # requests given a new slot after a stall
+        self.longest_stall_s = 0.0
 
     async def acquire(self) -> None:
-        now = self._timing.clock()
-        slot = max(self._next_slot, now)
-        self._next_slot = slot + 1.0 / self.rate
-        if slot > now:
+        for attempt in range(2):  # a new slot once at most: the second wake-up goes whatever its lateness
+            now = self._timing.clock()
+            slot = max(self._next_slot, now)
+            self._next_slot = slot + 1.0 / self.rate
+            if slot <= now:
+                return
             await self._timing.sleep(slot - now)
+            late = self._timing.clock() - slot
+            if self._budget.max_lateness_s is None or late <= self._budget.max_lateness_s or attempt:
+                return
+            self.late_wakeups += 1
+            self.longest_stall_s = max(self.longest_stall_s, late)
 
     def on_success(self) -> None:
         now = self._timing.clock()

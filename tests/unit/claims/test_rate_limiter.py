@@ -68,3 +68,22 @@ async def test_by_default_the_rate_climbs_back_to_the_budget_within_about_ten_se
     fake.now += 5
     limiter.on_success()
     assert limiter.rate == 50  # 5 requests/s more each second
+
+
+async def test_requests_held_up_by_a_stalled_process_take_new_slots_instead_of_going_at_once():
+    fake = FakeTime()
+    limiter = AdaptiveRateLimiter(RateBudget(start_rps=10, max_lateness_s=0.25), fake.timing())
+    await limiter.acquire()  # at once; the next slot is 0.1 s on
+    started = fake.now
+
+    async def stalled_sleep(seconds: float) -> None:
+        limiter._timing.sleep = fake.sleep  # only this one sleep overruns
+        await fake.sleep(seconds + 2.0)  # the process was held up for two seconds
+
+    limiter._timing.sleep = stalled_sleep
+    await limiter.acquire()
+
+    assert limiter.late_wakeups == 1 and limiter.longest_stall_s == pytest.approx(2.0)
+    assert fake.now - started == pytest.approx(2.1)  # woken 2 s late: a fresh slot, now, as nobody else waits
+    await limiter.acquire()
+    assert fake.now - started == pytest.approx(2.2)  # and the next a tenth of a second on, not at once
