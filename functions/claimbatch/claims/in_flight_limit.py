@@ -92,7 +92,7 @@ class AdaptiveInFlightLimit:
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self._release()  # the slot was handed over just as we were cancelled: give it on
-            else:
+            elif waiter in self._waiters:  # a cancelled waiter may already have been passed over
                 self._waiters.remove(waiter)
             raise
 

@@ -112,3 +112,23 @@ def test_nonsense_sizing_is_refused():
         InFlightSizing(cap=0)
     with pytest.raises(ValueError):
         InFlightSizing(cap=10, headroom=0.5)
+
+
+async def test_waiters_cancelled_together_while_a_slot_is_freed_end_cancelled_and_leave_no_slot_taken():
+    limit, _ = _limit(rate=1, cap=100, floor=1, headroom=1.0, latency_weight=1e-9, initial_latency_s=1.0)
+    held = limit.slot()
+    await held.__aenter__()
+
+    async def lookup() -> None:
+        async with limit.slot():
+            pass
+
+    waiters = [asyncio.create_task(lookup()) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    for waiter in waiters:
+        waiter.cancel()  # as the runtime stopping cancels every worker at once,
+    await held.__aexit__(None, None, None)  # and the slot is freed before the cancelled waiters have run
+    outcomes = await asyncio.gather(*waiters, return_exceptions=True)
+
+    assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes), outcomes
+    assert limit.in_flight == 0
