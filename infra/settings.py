@@ -91,8 +91,8 @@ class Settings(StageSizing, ApiThrottling):
 
     # The claims API request budget and what the worker fleet may do with it.
     api_budget_rps: float = 50.0  # requests per second the payer allows us
-    api_latency_s: float = 0.5  # expected response time of one lookup
-    lookup_concurrency: int = defaults.LOOKUP_CONCURRENCY  # lookups in flight inside one worker invocation
+    api_latency_s: float = defaults.CLAIMS_API_LATENCY_S  # the payer's mean response time of one lookup, as the deployer expects it
+    lookup_concurrency: int = defaults.LOOKUP_CONCURRENCY  # the most lookups in flight inside one worker invocation
     worker_max_concurrency_override: int | None = None
     # One lookup's in-client retries (short: past them the row's chunk waits on the queue).
     lookup_max_attempts: int = defaults.LOOKUP_MAX_ATTEMPTS

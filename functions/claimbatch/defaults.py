@@ -18,7 +18,8 @@ MAX_BYTES_PER_FILE = 1 << 30
 
 # -- Lookups in the claims API.
 CLAIMS_PAYER_ID = "87726"  # UnitedHealthcare
-LOOKUP_CONCURRENCY = 16  # lookups in flight in one worker (one Lambda invocation, or the local pool)
+LOOKUP_CONCURRENCY = 16  # the most lookups in flight in one worker (one Lambda invocation, or the local pool)
+CLAIMS_API_LATENCY_S = 1.5  # the payer's mean latency assumed until answers are measured
 # A worker's in-client retries of one lookup stay short: past them the row's chunk
 # goes back to the queue and waits there (see the redelivery settings below).
 LOOKUP_MAX_ATTEMPTS = 3

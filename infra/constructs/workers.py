@@ -36,7 +36,8 @@ class Workers(Construct):
                 "CLAIMS_PROVIDER_TIN": claims_api.provider_tin.value_as_string,
                 "CLAIMS_PAYER_ID": claims_api.payer_id.value_as_string,
                 "CLAIMS_API_ENVIRONMENT": claims_api.environment.value_as_string,
-                "LOOKUP_CONCURRENCY": str(settings.lookup_concurrency),
+                "LOOKUP_CONCURRENCY": str(settings.worker_lookups),
+                "CLAIMS_API_LATENCY_S": f"{settings.api_latency_s:g}",
                 "API_RPS_PER_WORKER": f"{settings.api_rps_per_worker:.6g}",
                 "MAX_ROW_RECEIVES": str(settings.max_row_receives),
                 "ROW_PATIENCE_S": str(settings.row_patience_s),
@@ -50,8 +51,10 @@ class Workers(Construct):
                 "CLAIMS_API_MAX_ANSWER_BYTES": str(settings.claims_api_max_answer_bytes),
             },
         )
-        # MaximumConcurrency comes from the API's request budget (Settings.worker_max_concurrency),
-        # and each worker paces its lookups to its share of it (API_RPS_PER_WORKER).
+        # MaximumConcurrency comes from the API's request budget and stated latency
+        # (Settings.worker_max_concurrency); each worker paces its lookups to its share of the
+        # budget (API_RPS_PER_WORKER) and keeps share x observed latency in flight, at most
+        # LOOKUP_CONCURRENCY (Settings.worker_lookups).
         # Consuming includes sqs:ChangeMessageVisibility, with which chunks are deferred.
         self.event_source = self.handler.consume(kit.rows_queue)
         self.handler.allow(

@@ -20,8 +20,8 @@ class FakeContext:
 @pytest.mark.parametrize(
     ("budget_rps", "latency_s", "lookups_per_worker", "expected_workers"),
     [
-        (50, 0.5, 16, 2),  # 25 requests in flight need 2 workers of 16
-        (400, 1.0, 16, 25),  # 400 in flight / 16 = 25 workers
+        (50, 0.5, 16, 3),  # 25 requests in flight (37.5 with headroom) need 3 workers of 16
+        (400, 1.0, 16, 38),  # 600 in flight with headroom / 16 = 38 workers
         (1, 0.1, 16, 2),  # never below Lambda's floor of 2
         (100_000, 2.0, 1, 1000),  # never above Lambda's ceiling of 1000
     ],
@@ -32,6 +32,16 @@ def test_worker_concurrency_follows_the_api_budget(
     settings = Settings(api_budget_rps=budget_rps, api_latency_s=latency_s, lookup_concurrency=lookups_per_worker)
 
     assert settings.worker.max_concurrency == expected_workers
+
+
+def test_each_worker_holds_its_share_of_the_lookups_in_flight_at_most_its_cap() -> None:
+    slow_payer = Settings(api_budget_rps=50, api_latency_s=1.5, lookup_concurrency=16)
+    assert slow_payer.worker.max_concurrency == 8  # 50/s x 1.5 s x 1.5 = 112.5 in flight / 16
+    assert slow_payer.worker_lookups == 15  # 112.5 / 8 workers
+    assert slow_payer.api_rps_per_worker == 6.25
+
+    few = Settings(api_budget_rps=4, api_latency_s=0.5, lookup_concurrency=16)
+    assert few.worker.max_concurrency == 2 and few.worker_lookups == 2  # Lambda's floor: 3 in flight over 2
 
 
 def test_an_explicit_worker_concurrency_wins_over_the_budget() -> None:
@@ -56,7 +66,8 @@ def test_context_values_from_the_command_line_are_parsed() -> None:
     assert settings.api_budget_rps == 120.0
     assert settings.lookup_concurrency == 8
     assert settings.skip_dependency_install is True
-    assert settings.worker.max_concurrency == 4  # 120 x 0.25 = 30 in flight / 8
+    assert settings.worker.max_concurrency == 6  # 120 x 0.25 = 30 in flight, x 1.5 headroom = 45 / 8
+    assert settings.worker_lookups == 8  # 45 in flight / 6 workers
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,8 @@ class ClaimsApiEnv(_EnvModel):
     )
     claims_api_max_answer_bytes: PositiveInt = Field(default=DEFAULT_MAX_ANSWER_BYTES, alias="CLAIMS_API_MAX_ANSWER_BYTES")
     lookup_concurrency: PositiveInt = Field(default=defaults.LOOKUP_CONCURRENCY, alias="LOOKUP_CONCURRENCY")
+    # The payer's latency as the deployer states it: where the in-flight sizing starts before answers come.
+    claims_api_latency_s: PositiveFloat = Field(default=defaults.CLAIMS_API_LATENCY_S, alias="CLAIMS_API_LATENCY_S")
     # In-client retries stay short in Lambda: past them a row goes back to the queue.
     lookup_max_attempts: PositiveInt = Field(default=defaults.LOOKUP_MAX_ATTEMPTS, alias="LOOKUP_MAX_ATTEMPTS")
     lookup_base_delay_s: PositiveFloat = Field(default=defaults.LOOKUP_BASE_DELAY_S, alias="LOOKUP_BASE_DELAY_S")

@@ -135,6 +135,7 @@ def _claims_settings(env: env_vars.ClaimsApiEnv) -> ClaimsApiSettings:
         request_deadline_s=env.claims_api_request_deadline_s,
         max_answer_bytes=env.claims_api_max_answer_bytes,
         max_in_flight=env.lookup_concurrency,
+        expected_latency_s=env.claims_api_latency_s,
         rate_limit_rps=env.api_rps_per_worker,
         retry=RetryBudget(
             max_attempts=env.lookup_max_attempts,
