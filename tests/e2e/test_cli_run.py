@@ -73,7 +73,7 @@ def test_the_example_file_gives_the_seed_results_a_summary_and_a_copy(tmp_path):
 
 
 def test_input_rules_through_the_command_line(tmp_path):
-    """Several SPEC §2 rules in one file: BOM, semicolons, CRLF, aliases in any order, an extra
+    """Several docs/input-files.md rules in one file: BOM, semicolons, CRLF, aliases in any order, an extra
     column, blank lines, a quoted field with a line break, leading zeros, row errors."""
     source = tmp_path / "Feed Export.csv"
     claim, first, last, born, _ = member_line("AB000123").split(",")

@@ -1,4 +1,4 @@
-"""SPEC §2 and §3 end to end, on both runtimes: what a user drops in and what comes back."""
+"""Input files in, results files out (docs/input-files.md, docs/results-file.md), end to end on both runtimes."""
 
 from __future__ import annotations
 

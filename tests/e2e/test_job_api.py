@@ -1,4 +1,4 @@
-"""The job API of issue 6, as a client uses it, in both runtimes: the Lambda handler
+"""The job API, as a client uses it, in both runtimes: the Lambda handler
 on moto, and `claimbatch serve`'s local API server over real HTTP."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
 SEED_CSV = (
     HEADER + "ZE59426195,CHANTAL,KISA,05/10/1975,057896633\nINVALID123,JOHN,DOE,01/01/1980,123456789\n"
 ).encode()
-SPEC_EXAMPLE = [  # SPEC §3, the first nine columns
+RESULTS_EXAMPLE = [  # docs/results-file.md, the first nine columns
     [
         "row",
         "claim_number",
@@ -85,7 +85,7 @@ def test_create_upload_poll_download_gives_the_spec_example(api: JobApi):
     # When the client polls the job until it is done
     job = wait_for_state(api, created.json()["job_id"])
 
-    # Then it completed, and its results download is SPEC §3's example
+    # Then it completed, and its results download is the example of docs/results-file.md
     assert job["state"] == "COMPLETED" and job["progress"] == 100
     assert job["counts"] | {"total": 2} == {
         "total": 2,
@@ -100,13 +100,13 @@ def test_create_upload_poll_download_gives_the_spec_example(api: JobApi):
     assert job["upload_id"] == created.json()["job_id"] and job["filename"] == "claims.csv"
     redirect = api.call("GET", job["results"])
     assert redirect.status == 302
-    assert [line[:9] for line in _csv(api.download(redirect.headers["location"]))] == SPEC_EXAMPLE
+    assert [line[:9] for line in _csv(api.download(redirect.headers["location"]))] == RESULTS_EXAMPLE
     # and the job is listed, and found by its own id too
     listed = api.call("GET", "/jobs").json()["jobs"]
     assert [entry["job_id"] for entry in listed] == [job["job_id"]]
     assert api.call("GET", f"/jobs/{job['job_id']}").json()["state"] == "COMPLETED"
     errors = api.call("GET", job["errors"])
-    assert errors.status == 200 and [line[:9] for line in _csv(errors.body)] == [SPEC_EXAMPLE[0], SPEC_EXAMPLE[2]]
+    assert errors.status == 200 and [line[:9] for line in _csv(errors.body)] == [RESULTS_EXAMPLE[0], RESULTS_EXAMPLE[2]]
 
 
 def test_no_token_or_a_wrong_token_is_401(api: JobApi):

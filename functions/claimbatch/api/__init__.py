@@ -1,2 +1,2 @@
-"""The job API (issue 6): one Powertools resolver, served by API Gateway (HTTP API)
+"""The job API: one Powertools resolver, served by API Gateway (HTTP API)
 in AWS and by the local API server of `claimbatch serve`."""

@@ -27,7 +27,7 @@ FILENAME_PATTERN = (
 
 
 class ApiJobState(StrEnum):
-    """A job's state (SPEC §4), and before it exists, its upload's."""
+    """A job's state (docs/jobs.md), and before it exists, its upload's."""
 
     AWAITING_UPLOAD = "AWAITING_UPLOAD"  # POST /jobs answered; the file has not become a job yet
     UPLOAD_EXPIRED = "UPLOAD_EXPIRED"  # the upload form expired and no file came: final

@@ -22,7 +22,7 @@ class ClaimQuery:
 
 @dataclass(frozen=True, slots=True)
 class ValidRow:
-    """A data record that passed every value rule. `row` is 1-based (SPEC §2)."""
+    """A data record that passed every value rule. `row` is 1-based (docs/input-files.md)."""
 
     row: int
     query: ClaimQuery

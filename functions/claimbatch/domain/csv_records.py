@@ -1,4 +1,4 @@
-"""Decoded text → header and records (SPEC §2 "delimiter", "quoting", "line endings",
+"""Decoded text → header and records (docs/input-files.md: "delimiter", "quoting", "line endings",
 "blank lines", "huge fields").
 
 Records are read a block of physical lines (LF, CRLF or CR) at a time, as the

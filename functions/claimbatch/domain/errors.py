@@ -2,7 +2,7 @@
 
 
 class InputFileError(Exception):
-    """A file-level error (SPEC §2): the job fails with this message.
+    """A file-level error (docs/input-files.md): the job fails with this message.
 
     The message is written for the user and never contains row values.
     """

@@ -1,4 +1,4 @@
-"""Which header cell is which required column (SPEC §2 "columns", "header matching").
+"""Which header cell is which required column (docs/input-files.md: "columns", "header matching").
 
 A header cell is normalised (case-insensitive, surrounding spaces ignored, runs
 of non-alphanumerics read as `_`, leading and trailing `_` dropped) and looked up

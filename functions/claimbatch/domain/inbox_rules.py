@@ -1,4 +1,4 @@
-"""Which stored objects are jobs (SPEC §2 "Objects that are not jobs")."""
+"""Which stored objects are jobs (docs/input-files.md: "Objects that are not jobs")."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ MIN_RECORD_BUDGET = 65_536  # characters a record may take before it is given up
 
 @dataclass(frozen=True, slots=True)
 class InputLimits:
-    """Limits of one input file (SPEC §2 "limits", "huge fields")."""
+    """Limits of one input file (docs/input-files.md: "limits", "huge fields")."""
 
     max_rows: int = defaults.MAX_ROWS_PER_FILE
     max_bytes: int = defaults.MAX_BYTES_PER_FILE

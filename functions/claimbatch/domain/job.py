@@ -1,4 +1,4 @@
-"""Jobs: one input file, its state machine (SPEC §4) and its counters."""
+"""Jobs: one input file, its state machine (docs/jobs.md) and its counters."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class JobState(StrEnum):
 
 TERMINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED})
 
-# The forward moves of SPEC §4. FAILED and CANCELLED are reachable from any
+# The forward moves of docs/jobs.md. FAILED and CANCELLED are reachable from any
 # non-terminal state; a COMPLETED job may go back to PROCESSING for a retry.
 ALLOWED_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.RECEIVED: frozenset({JobState.SPLITTING}),

@@ -85,7 +85,7 @@ def _us_date(value: date | None) -> str:
 
 
 def result_from_lookup(row: int, claim_number: str, outcome: LookupOutcome) -> ResultRow:
-    """Map a lookup outcome to the result line of its row (CLAIMS_API.md "Row mapping")."""
+    """Map a lookup outcome to the result line of its row (docs/claims-api.md "Row mapping")."""
     if outcome.kind is LookupKind.FOUND and outcome.claim is not None:
         claim = outcome.claim
         return ResultRow(

@@ -1,4 +1,4 @@
-"""The results file (SPEC §3): one CSV line per input row, streamed as UTF-8 bytes.
+"""The results file (docs/results-file.md): one CSV line per input row, streamed as UTF-8 bytes.
 
 The first nine columns are exactly those of the system this replaces; the
 extras (X12 277 status category and code, payment number and date) follow.

@@ -1,4 +1,4 @@
-"""The summary JSON written beside every results file (SPEC §3), failed jobs included."""
+"""The summary JSON written beside every results file (docs/results-file.md), failed jobs included."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The bytes of an input file as text, whatever tool wrote them (SPEC §2 "encoding").
+"""The bytes of an input file as text, whatever tool wrote them (docs/input-files.md: "encoding").
 
 - A byte order mark decides: UTF-8, UTF-16 LE or UTF-16 BE (Excel "Unicode text").
 - Without one, each line decides: UTF-8 when it is valid UTF-8, else

@@ -1,5 +1,5 @@
 """The rules a data row's values must follow before they reach the payer API
-(SPEC §2 "values", "date_of_birth", "ids", "names").
+(docs/input-files.md: "values", "date_of_birth", "ids", "names").
 
 Each `check_*` function returns the value it accepts and raises ValueRuleError
 with a message that names the column and what is wrong. Those messages go to

@@ -3,7 +3,7 @@
 A file is ready once its size and modification time have stayed the same for
 `settle_s` and no process holds it open for writing any more (where the system
 can tell, see open_writers.py): a file still being copied in is not picked up
-half-written, even when the copy pauses. Names that are not jobs (SPEC §2) are
+half-written, even when the copy pauses. Names that are not jobs (docs/input-files.md) are
 left alone, and logged as skipped once.
 """
 

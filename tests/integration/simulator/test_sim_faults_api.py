@@ -1,4 +1,4 @@
-"""Fault prefixes over loopback HTTP: each answers as CLAIMS_API.md's simulator table says."""
+"""Fault prefixes over loopback HTTP: each answers as docs/claims-api.md's simulator table says."""
 
 from __future__ import annotations
 

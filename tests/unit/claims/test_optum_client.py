@@ -1,4 +1,4 @@
-"""The client's behaviour on every row of CLAIMS_API.md's error table, with the
+"""The client's behaviour on every row of docs/claims-api.md's error table, with the
 API faked by respx and time faked, so no test waits for a real backoff."""
 
 from __future__ import annotations

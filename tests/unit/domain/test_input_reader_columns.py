@@ -1,4 +1,4 @@
-"""Input files, header (SPEC §2 "columns", "header matching", file-level errors about the header)."""
+"""Input files, header (docs/input-files.md: "columns", "header matching", file-level errors about the header)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_required_columns_in_any_order_with_extra_columns_ignored() -> None:
     assert read(text) == [ValidRow(1, CHANTAL)]
 
 
-# The aliases SPEC §2 names, written as a user might; each must be understood.
+# The aliases docs/input-files.md names, written as a user might; each must be understood.
 SPEC_ALIASES = {
     "claim_number": ["claim_no", "claim_num", "claim_id", "claim", "claim #", "icn", "payer claim number"],
     "first_name": ["first", "firstname", "fname", "patient first name", "member first name"],

@@ -1,4 +1,4 @@
-"""Input files, bytes to text (SPEC §2 "encoding", "limits" in bytes)."""
+"""Input files, bytes to text (docs/input-files.md: "encoding", "limits" in bytes)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Input files, text to rows (SPEC §2 "delimiter", "quoting", "line endings", "blank lines",
+"""Input files, text to rows (docs/input-files.md: "delimiter", "quoting", "line endings", "blank lines",
 "row number", "values", "ragged rows", "huge fields", "limits"), resuming, and streaming."""
 
 from __future__ import annotations

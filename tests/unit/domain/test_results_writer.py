@@ -1,4 +1,4 @@
-"""The results file (SPEC §3): columns, values, spreadsheet safety, streaming."""
+"""The results file (docs/results-file.md): columns, values, spreadsheet safety, streaming."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def parsed(text: str) -> list[dict[str, str]]:
 
 
 def test_seed_example_is_written_byte_for_byte() -> None:
-    # Given the two rows of SPEC §3's example
+    # Given the two rows of the example of docs/results-file.md
     rows = [
         found(1),
         ResultRow(row=2, claim_number="INVALID123", outcome=RowOutcome.NOT_FOUND, error="Claim not found"),
@@ -47,7 +47,7 @@ def test_seed_example_is_written_byte_for_byte() -> None:
     # When the results file is written
     data = b"".join(iter_results_csv(rows))
 
-    # Then it is exactly the expected file: the nine SPEC columns, then the extras
+    # Then it is exactly the expected file: the nine columns of the system this replaces, then the extras
     assert data == (
         b"row,claim_number,status,patient_name,total_charged,total_paid,processed_date,success,error,"
         b"status_category,status_code,payment_number,payment_date\n"

@@ -1,4 +1,4 @@
-"""Bytes to text: the same text whatever the chunking, and sniffing as SPEC §2 says."""
+"""Bytes to text: the same text whatever the chunking, and sniffing as docs/input-files.md says."""
 
 from __future__ import annotations
 

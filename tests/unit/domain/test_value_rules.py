@@ -1,4 +1,4 @@
-"""Value rules of a data row (SPEC §2 "values", "date_of_birth", "ids", "names"), directly
+"""Value rules of a data row (docs/input-files.md: "values", "date_of_birth", "ids", "names"), directly
 and as the row errors a user reads in the results file."""
 
 from __future__ import annotations
