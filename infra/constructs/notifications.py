@@ -18,8 +18,6 @@
 from __future__ import annotations
 
 from aws_cdk import Aws, Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -31,7 +29,7 @@ from constructs import Construct
 from infra.constructs.encryption_key import EncryptionKey
 from infra.constructs.job_table import JobTable
 from infra.constructs.pipeline_function import PipelineFunction
-from infra.constructs.queues import MonitoredQueue
+from infra.constructs.queues import MonitoredQueue, not_empty_alarm
 from infra.constructs.stage_kit import StageKit
 from infra.settings import Settings
 
@@ -128,20 +126,14 @@ class Notifications(Construct):
             filters=[lambda_.FilterCriteria.filter(JOB_ITEMS_ONLY)],
             on_failure=event_sources.SqsDlq(self.stream_failures),
         )
-        self.stream_failures_alarm = cloudwatch.Alarm(
+        self.stream_failures_alarm = not_empty_alarm(
             self,
             "StreamFailuresAlarm",
-            alarm_description="Job state changes the JobEvents function could not publish to the event bus after "
+            self.stream_failures,
+            "Job state changes the JobEvents function could not publish to the event bus after "
             "10 retries: their stream records are described in the StreamFailures queue. Read the function's log.",
-            metric=self.stream_failures.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_topic,
         )
-        self.stream_failures_alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
         return function
 
     # -- what other functions get ---------------------------------------------------------

@@ -25,6 +25,26 @@ from constructs import Construct
 
 from infra.settings import FunctionSettings, QueueSettings
 
+def not_empty_alarm(
+    scope: Construct, construct_id: str, queue: sqs.IQueue, description: str, alarm_topic: sns.ITopic
+) -> cloudwatch.Alarm:
+    """An alarm, sent to `alarm_topic`, as soon as a queue that should stay empty holds a message."""
+    alarm = cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=description,
+        metric=queue.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
+        ),
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+    return alarm
+
+
 # sqs:SendMessage also authorizes SendMessageBatch.
 SEND_ACTIONS = ("sqs:SendMessage",)
 CONSUME_ACTIONS = (
@@ -117,20 +137,7 @@ class MonitoredQueue(Construct):
                 "completes their jobs. Read the function's log group, fix the cause, then move the messages back "
                 "to the dead-letter queue or delete them."
             )
-        alarm = cloudwatch.Alarm(
-            self,
-            "DeadLettersAlarm",
-            alarm_description=description,
-            metric=self.last_dead_letters.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
-        return alarm
+        return not_empty_alarm(self, "DeadLettersAlarm", self.last_dead_letters, description, alarm_topic)
 
     @property
     def last_dead_letters(self) -> sqs.Queue:
