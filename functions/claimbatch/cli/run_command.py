@@ -19,9 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
-from claimbatch.cli.data_dir import DATA_DIR_HELP, default_data_dir, log_to_file
+from claimbatch.cli.data_dir import default_data_dir, log_to_file
 from claimbatch.cli.notification_config import local_notifier, smtp_settings
 from claimbatch.cli.run_notifications import NotifyOptionError, notify_channels, report_notifications
+from claimbatch.cli.shared_options import DataDirOption, LookupConcurrency
 from claimbatch.cli.simulator_options import (
     SimErrorRate,
     SimLatencyMs,
@@ -200,15 +201,8 @@ async def _run(
 def run(
     file: Annotated[Path, typer.Argument(help="The CSV file of claims to look up.", metavar="FILE")],
     out: Annotated[Path | None, typer.Option("--out", help="Also copy the results CSV to this file.")] = None,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help=DATA_DIR_HELP)] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="Most claims API lookups in flight at once. Default: 16, or 512 when a request budget is known "
-            "(the client then keeps about budget x observed latency in flight).",
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
+    concurrency: LookupConcurrency = None,
     sim_latency_ms: SimLatencyMs = None,
     sim_rate_limit: SimRateLimit = None,
     sim_error_rate: SimErrorRate = None,

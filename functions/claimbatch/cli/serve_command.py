@@ -19,8 +19,9 @@ from rich.console import Console
 
 from claimbatch.claims.optum_client import OptumClaimsClient
 from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
-from claimbatch.cli.data_dir import DATA_DIR_HELP, default_data_dir, log_to_file
+from claimbatch.cli.data_dir import default_data_dir, log_to_file
 from claimbatch.cli.notification_config import local_notifier
+from claimbatch.cli.shared_options import DataDirOption, LookupConcurrency
 from claimbatch.cli.simulator_options import (
     SimErrorRate,
     SimLatencyMs,
@@ -191,15 +192,8 @@ async def _serve(
 
 
 def serve(
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help=DATA_DIR_HELP)] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="Most claims API lookups in flight at once. Default: 16, or 512 when a request budget is known "
-            "(the client then keeps about budget x observed latency in flight).",
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
+    concurrency: LookupConcurrency = None,
     poll_s: Annotated[float, typer.Option(min=0.01, help="How often the inbox is scanned (seconds).")] = 0.2,
     settle_s: Annotated[
         float, typer.Option(min=0, help="A file is picked up once unchanged this long (seconds).")
