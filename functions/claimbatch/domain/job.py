@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from claimbatch.domain.input_reader import InputLimits
 
 from claimbatch.domain.result_row import ResultRow, RowOutcome
 
@@ -110,6 +113,27 @@ class OutcomeTally(BaseModel):
         return {name: value for name, value in self.model_dump().items() if value}
 
 
+class SplitPlan(BaseModel):
+    """How a job's input is cut into chunks, fixed at its first split: chunk k holds
+    input rows k*n+1 .. (k+1)*n (n = rows_per_message), and the file is held to
+    max_rows and max_bytes. Every later pass over the input (a continuation, a
+    re-drive, a retry, a cancelled job's results) follows the job's plan, not the
+    settings of the day: chunk ids name row ranges, and each is counted once."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rows_per_message: PositiveInt
+    max_rows: PositiveInt
+    max_bytes: PositiveInt
+
+    def chunk_of(self, row: int) -> int:
+        return (row - 1) // self.rows_per_message
+
+    def limits(self, base: InputLimits) -> InputLimits:
+        """`base` (the limits that are not part of a plan) held to the plan's row and byte limits."""
+        return replace(base, max_rows=self.max_rows, max_bytes=self.max_bytes)
+
+
 class Job(BaseModel):
     job_id: str
     source: SourceObject
@@ -121,6 +145,7 @@ class Job(BaseModel):
     completed_at: datetime | None = None
     updated_at: datetime | None = None  # last state change or counted chunk: the sweeper's progress signal
     redrives: int = 0  # times the sweeper split the job again after it stalled
+    split_plan: SplitPlan | None = None  # recorded at the first split
     results_key: str
     summary_key: str
 
@@ -187,6 +212,7 @@ __all__ = [
     "OutcomeTally",
     "RowOutcome",
     "SourceObject",
+    "SplitPlan",
     "can_transition",
     "job_id_for",
     "job_results_key",

@@ -132,7 +132,8 @@ def _write_cancelled(job: Job, deps: AggregateDeps) -> None:
 
 def _merge_with_input(job: Job, deps: AggregateDeps) -> Iterator[ResultRow]:
     source = job.source
-    parsed_rows = read_claim_rows(deps.objects.read_chunks(source.bucket, source.key, source.version), deps.limits)
+    limits = job.split_plan.limits(deps.limits) if job.split_plan else deps.limits  # as the job was split
+    parsed_rows = read_claim_rows(deps.objects.read_chunks(source.bucket, source.key, source.version), limits)
     for batch in _batches(parsed_rows, _ROWS_PER_READ):
         stored = deps.store.get_results(job.job_id, [parsed.row for parsed in batch])
         for parsed in batch:

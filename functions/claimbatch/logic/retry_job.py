@@ -28,7 +28,7 @@ from claimbatch import defaults
 from claimbatch.domain.claim_row import ValidRow
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.input_reader import InputLimits, read_claim_rows
-from claimbatch.domain.job import Job, JobState, OutcomeTally
+from claimbatch.domain.job import Job, JobState, OutcomeTally, SplitPlan
 from claimbatch.domain.result_row import ResultRow, RowOutcome, result_from_invalid
 from claimbatch.domain.results_order import one_result_per_row
 from claimbatch.logic.completion import complete_if_done
@@ -54,8 +54,15 @@ class RetryDeps:
     objects: ObjectStore
     rows: RowQueue
     signals: StageSignals
-    rows_per_message: int = defaults.ROWS_PER_MESSAGE  # must be the splitter's: chunk ids name row ranges
+    # For a job split before jobs recorded their split plan: the splitter's chunk size and limits.
+    rows_per_message: int = defaults.ROWS_PER_MESSAGE
     limits: InputLimits = field(default_factory=InputLimits)
+
+    def plan_of(self, job: Job) -> SplitPlan:
+        """The chunks and limits of the job's own split (chunk ids name its row ranges)."""
+        return job.split_plan or SplitPlan(
+            rows_per_message=self.rows_per_message, max_rows=self.limits.max_rows, max_bytes=self.limits.max_bytes
+        )
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,7 @@ def retry_job(job_id: str, deps: RetryDeps) -> RetryStarted:
                 raise RetryRefused("the job changed while the retry was starting")
             # Never counted (a job the sweeper had to finish): the resent chunk counts it.
         store.delete_results(job_id, [row.row for row in queued if row.row in rows])
-    _record_row_errors(job_id, plan.row_errors, deps)
+    _record_row_errors(job, plan.row_errors, deps)
     outgoing = [RowChunk(job_id=job_id, chunk=chunk, rows=queued) for chunk, queued in sorted(plan.chunks.items())]
     for start in range(0, len(outgoing), SEND_BATCH):
         deps.rows.send_chunks(outgoing[start : start + SEND_BATCH])
@@ -113,14 +120,15 @@ def retry_job(job_id: str, deps: RetryDeps) -> RetryStarted:
 
 def _read_plan(job: Job, rows: dict[int, str], deps: RetryDeps) -> _Plan:
     """Read the input again: the valid rows of every chunk that holds a row to retry."""
-    size = deps.rows_per_message
-    chunks = {(row - 1) // size for row in rows}
+    split = deps.plan_of(job)
+    chunks = {split.chunk_of(row) for row in rows}
     plan = _Plan(rows=rows)
     seen = 0
     source = job.source
+    read = deps.objects.read_chunks(source.bucket, source.key, source.version)
     try:
-        for parsed in read_claim_rows(deps.objects.read_chunks(source.bucket, source.key, source.version), deps.limits):
-            chunk = (parsed.row - 1) // size
+        for parsed in read_claim_rows(read, split.limits(deps.limits)):
+            chunk = split.chunk_of(parsed.row)
             if chunk not in chunks:
                 continue
             retried = parsed.row in rows
@@ -145,11 +153,12 @@ def _read_plan(job: Job, rows: dict[int, str], deps: RetryDeps) -> _Plan:
 _CHANGED = "the input file has changed since the job ran; upload it again as a new job"
 
 
-def _record_row_errors(job_id: str, results: list[ResultRow], deps: RetryDeps) -> None:
+def _record_row_errors(job: Job, results: list[ResultRow], deps: RetryDeps) -> None:
     """Rows whose result was missing and that are row errors: stored and counted as the splitter does."""
+    split = deps.plan_of(job)
     by_chunk: dict[int, list[ResultRow]] = defaultdict(list)
     for result in results:
-        by_chunk[(result.row - 1) // deps.rows_per_message].append(result)
+        by_chunk[split.chunk_of(result.row)].append(result)
     for chunk, chunk_results in by_chunk.items():
-        deps.store.put_results(job_id, chunk_results)
-        deps.store.count_chunk(job_id, chunk_id_of_invalid_rows(chunk), OutcomeTally.of(chunk_results))
+        deps.store.put_results(job.job_id, chunk_results)
+        deps.store.count_chunk(job.job_id, chunk_id_of_invalid_rows(chunk), OutcomeTally.of(chunk_results))

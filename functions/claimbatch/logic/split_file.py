@@ -12,7 +12,7 @@ from claimbatch import defaults
 from claimbatch.domain.claim_row import InvalidRow, ParsedRow, ValidRow
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.input_reader import InputLimits, read_claim_rows
-from claimbatch.domain.job import JobState, OutcomeTally, SourceObject, utc_now
+from claimbatch.domain.job import JobState, OutcomeTally, SourceObject, SplitPlan, utc_now
 from claimbatch.domain.result_row import result_from_invalid
 from claimbatch.domain.text_decoding import format_size
 from claimbatch.logic.completion import complete_if_done
@@ -39,6 +39,13 @@ class SplitSettings:
     lease_s: float = 960.0  # longer than one invocation can run
     stop_when_remaining_s: float = 60.0  # hand over to a next invocation below this
 
+    @property
+    def plan(self) -> SplitPlan:
+        """The plan a job gets at its first split; a job split before keeps its own."""
+        return SplitPlan(
+            rows_per_message=self.rows_per_message, max_rows=self.limits.max_rows, max_bytes=self.limits.max_bytes
+        )
+
 
 @dataclass
 class SplitDeps:
@@ -58,10 +65,10 @@ class _ChunkPacker:
     """Groups parsed rows by chunk (rows chunk*size+1 .. (chunk+1)*size) and
     flushes them: row errors stored and counted, valid rows queued."""
 
-    def __init__(self, job_id: str, deps: SplitDeps, rows_already_split: int) -> None:
+    def __init__(self, job_id: str, deps: SplitDeps, rows_already_split: int, plan: SplitPlan) -> None:
         self._job_id = job_id
         self._deps = deps
-        self._size = deps.settings.rows_per_message
+        self._plan = plan
         self._chunk: int | None = None
         self._chunk_last_row = rows_already_split
         self._valid: list[QueuedRow] = []
@@ -73,7 +80,7 @@ class _ChunkPacker:
 
     def add(self, parsed: ParsedRow) -> bool:
         """Take one row; True when this flushed a batch to the queue (a safe point for the cursor)."""
-        chunk = (parsed.row - 1) // self._size
+        chunk = self._plan.chunk_of(parsed.row)
         sent = False
         if chunk != self._chunk:
             sent = self._close_chunk()
@@ -118,22 +125,25 @@ def split_job(job_id: str, deps: SplitDeps, remaining_s: Callable[[], float]) ->
     have deterministic ids, results are idempotent, counts are per chunk."""
     store, settings = deps.store, deps.settings
     job = store.get_job(job_id)
-    if job is None or not store.claim_split(job_id, deps.clock(), deps.clock() + settings.lease_s):
+    now = deps.clock()
+    plan = None if job is None else store.claim_split(job_id, now, now + settings.lease_s, settings.plan)
+    if job is None or plan is None:
         logger.info("split skipped", extra={"job_id": job_id})
         return SplitOutcome.SKIPPED
 
     rows_already_split = store.split_cursor(job_id)
-    packer = _ChunkPacker(job_id, deps, rows_already_split)
+    packer = _ChunkPacker(job_id, deps, rows_already_split, plan)
     source = job.source
+    limits = plan.limits(settings.limits)  # the job's, whatever the settings are now
     try:
-        if source.size and source.size > settings.limits.max_bytes:
+        if source.size and source.size > limits.max_bytes:
             raise InputFileError(
-                f"file is larger than the limit of {settings.limits.max_bytes:,} bytes ({source.size:,} bytes)"
+                f"file is larger than the limit of {limits.max_bytes:,} bytes ({source.size:,} bytes)"
             )
         if rows_already_split == 0:
-            check_limits(deps.objects, source, settings.limits)
+            check_limits(deps.objects, source, limits)
         chunks = deps.objects.read_chunks(source.bucket, source.key, source.version)
-        for parsed in read_claim_rows(chunks, settings.limits, start_after_row=rows_already_split):
+        for parsed in read_claim_rows(chunks, limits, start_after_row=rows_already_split):
             if packer.add(parsed):
                 store.save_split_cursor(job_id, packer.rows_handed_on, deps.clock() + settings.lease_s)
                 if remaining_s() < settings.stop_when_remaining_s:

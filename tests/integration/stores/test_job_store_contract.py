@@ -11,10 +11,11 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, SourceObject, new_job
+from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, SourceObject, SplitPlan, new_job
 from claimbatch.domain.result_row import ResultRow, RowOutcome
 
 NOW = 1_000_000.0  # epoch seconds of the split leases
+PLAN = SplitPlan(rows_per_message=100, max_rows=1_000_000, max_bytes=1 << 30)
 
 
 def _job(store, key: str = "inbox/acme/claims.csv", version: str = "1") -> Job:
@@ -25,7 +26,7 @@ def _job(store, key: str = "inbox/acme/claims.csv", version: str = "1") -> Job:
 
 def _processing(store, total: int, key: str = "inbox/acme/claims.csv") -> Job:
     job = _job(store, key)
-    assert store.claim_split(job.job_id, NOW, NOW + 60)
+    assert store.claim_split(job.job_id, NOW, NOW + 60, PLAN)
     assert store.finish_split(job.job_id, total)
     return job
 
@@ -82,37 +83,37 @@ def test_only_unfinished_jobs_are_active(store) -> None:
 def test_the_split_lease_has_one_holder_until_it_runs_out_or_is_released(store) -> None:
     job = _job(store)
 
-    assert store.claim_split(job.job_id, NOW, NOW + 60)
+    assert store.claim_split(job.job_id, NOW, NOW + 60, PLAN)
     assert store.get_job(job.job_id).state is JobState.SPLITTING
-    assert not store.claim_split(job.job_id, NOW + 59, NOW + 120), "taken while the lease lives"
-    assert store.claim_split(job.job_id, NOW + 61, NOW + 120), "free once it ran out"
+    assert not store.claim_split(job.job_id, NOW + 59, NOW + 120, PLAN), "taken while the lease lives"
+    assert store.claim_split(job.job_id, NOW + 61, NOW + 120, PLAN), "free once it ran out"
 
     store.save_split_cursor(job.job_id, 40, 0.0)  # released
     assert store.split_cursor(job.job_id) == 40
-    assert store.claim_split(job.job_id, NOW + 62, NOW + 180)
+    assert store.claim_split(job.job_id, NOW + 62, NOW + 180, PLAN)
     store.save_split_cursor(job.job_id, 80, NOW + 300)  # renewed
-    assert not store.claim_split(job.job_id, NOW + 200, NOW + 400)
+    assert not store.claim_split(job.job_id, NOW + 200, NOW + 400, PLAN)
     assert store.split_cursor(job.job_id) == 80
 
 
 def test_a_job_past_splitting_cannot_be_claimed(store) -> None:
     job = _processing(store, total=3)
 
-    assert not store.claim_split(job.job_id, NOW + 1_000, NOW + 2_000)
-    assert not store.claim_split("no-such-job", NOW, NOW + 60)
+    assert not store.claim_split(job.job_id, NOW + 1_000, NOW + 2_000, PLAN)
+    assert not store.claim_split("no-such-job", NOW, NOW + 60, PLAN)
     assert store.split_cursor("no-such-job") == 0
 
 
 def test_finishing_a_split_records_the_total_once(store) -> None:
     job = _job(store)
     assert not store.finish_split(job.job_id, 5), "not while RECEIVED"
-    store.claim_split(job.job_id, NOW, NOW + 60)
+    store.claim_split(job.job_id, NOW, NOW + 60, PLAN)
 
     assert store.finish_split(job.job_id, 5)
     assert not store.finish_split(job.job_id, 6)
     finished = store.get_job(job.job_id)
     assert (finished.state, finished.counts.total) == (JobState.PROCESSING, 5)
-    assert store.claim_split(job.job_id, NOW + 1, NOW + 60) is False, "the lease went with the split"
+    assert store.claim_split(job.job_id, NOW + 1, NOW + 60, PLAN) is None, "the lease went with the split"
 
 
 def test_a_redrive_splits_again_from_the_first_row(store) -> None:
@@ -123,7 +124,7 @@ def test_a_redrive_splits_again_from_the_first_row(store) -> None:
     reopened = store.get_job(job.job_id)
     assert (reopened.state, reopened.redrives) == (JobState.SPLITTING, 1)
     assert store.split_cursor(job.job_id) == 0
-    assert store.claim_split(job.job_id, NOW, NOW + 60), "no lease is left over"
+    assert store.claim_split(job.job_id, NOW, NOW + 60, PLAN), "no lease is left over"
     assert store.reopen_split(job.job_id)
     assert store.get_job(job.job_id).redrives == 2
 
@@ -144,6 +145,21 @@ def test_a_stuck_job_can_be_forced_to_aggregate_only_while_splitting_or_processi
     assert store.force_aggregation(processing.job_id)
     assert store.get_job(processing.job_id).state is JobState.AGGREGATING
     assert not store.force_aggregation(processing.job_id)
+
+
+def test_the_first_split_records_its_plan_and_every_later_claim_gets_that_one(store) -> None:
+    job = _job(store)
+    changed = SplitPlan(rows_per_message=7, max_rows=10, max_bytes=1_000)
+    assert store.get_job(job.job_id).split_plan is None
+
+    assert store.claim_split(job.job_id, NOW, NOW + 60, PLAN) == PLAN
+    assert store.get_job(job.job_id).split_plan == PLAN
+    assert store.claim_split(job.job_id, NOW + 61, NOW + 120, changed) == PLAN, "a continuation"
+    store.finish_split(job.job_id, 3)
+    assert store.reopen_split(job.job_id)
+    assert store.claim_split(job.job_id, NOW + 200, NOW + 300, changed) == PLAN, "a re-drive"
+    assert store.get_job(job.job_id).split_plan == PLAN
+    assert store.claim_split(job.job_id, NOW + 201, NOW + 300, changed) is None, "the lease is taken"
 
 
 # -- results ------------------------------------------------------------------------------
@@ -220,7 +236,7 @@ def test_nothing_is_counted_for_a_job_that_does_not_accept_rows(store) -> None:
     assert not store.count_chunk("no-such-job", "0", _tally(_answered(1)))
     assert store.get_job(cancelled.job_id).counts.done == 0
     # The chunk's marker went with the refused count: counted once the job accepts rows.
-    store.claim_split(received.job_id, NOW, NOW + 60)
+    store.claim_split(received.job_id, NOW, NOW + 60, PLAN)
     assert store.count_chunk(received.job_id, "0", _tally(_answered(1)))
 
 
@@ -244,7 +260,7 @@ def test_aggregation_begins_once_when_every_row_is_done(store) -> None:
 
 def test_a_job_without_a_total_does_not_begin_aggregating(store) -> None:
     job = _job(store)
-    store.claim_split(job.job_id, NOW, NOW + 60)
+    store.claim_split(job.job_id, NOW, NOW + 60, PLAN)
     store.count_chunk(job.job_id, "0", _tally(_answered(1)))
 
     assert not store.try_begin_aggregation(job.job_id)
@@ -329,7 +345,7 @@ def test_any_unfinished_job_can_be_cancelled_once(store, state: JobState) -> Non
     elif state is not JobState.PROCESSING:
         job = _job(store, "inbox/other.csv")
         if state is JobState.SPLITTING:
-            store.claim_split(job.job_id, NOW, NOW + 60)
+            store.claim_split(job.job_id, NOW, NOW + 60, PLAN)
     unfinished = [JobState.RECEIVED, JobState.SPLITTING, JobState.PROCESSING, JobState.AGGREGATING]
 
     assert store.transition(job.job_id, unfinished, JobState.CANCELLED, at=datetime.now(UTC))

@@ -61,9 +61,9 @@ class Pipeline:
         assert self.store.create_job(job)
         return job
 
-    def split(self, job_id: str) -> None:
+    def split(self, job_id: str, rows_per_message: int = ROWS_PER_MESSAGE) -> None:
         deps = SplitDeps(
-            self.store, self.objects, self.queues, self.queues, SplitSettings(rows_per_message=ROWS_PER_MESSAGE)
+            self.store, self.objects, self.queues, self.queues, SplitSettings(rows_per_message=rows_per_message)
         )
         split_job(job_id, deps, lambda: 1e9)
 
@@ -84,9 +84,9 @@ class Pipeline:
         self.aggregate()
         return self.store.get_job(job_id)
 
-    def retry(self, job_id: str):  # type: ignore[no-untyped-def]
+    def retry(self, job_id: str, rows_per_message: int = ROWS_PER_MESSAGE):  # type: ignore[no-untyped-def]
         return retry_job(
-            job_id, RetryDeps(self.store, self.objects, self.queues, self.queues, rows_per_message=ROWS_PER_MESSAGE)
+            job_id, RetryDeps(self.store, self.objects, self.queues, self.queues, rows_per_message=rows_per_message)
         )
 
     def results(self, job: Job) -> list[list[str]]:
@@ -213,3 +213,50 @@ def test_a_job_cancelled_before_its_split_still_gets_a_line_per_row(pipeline):
     done = pipeline.store.get_job(job.job_id)
     assert [line[8] for line in pipeline.results(done)][:3] == ["cancelled"] * 3
     assert pipeline.queues.chunks == [] and done.counts.total == 5
+
+
+@pytest.mark.parametrize("new_size", [1, 3, 100])
+def test_a_chunk_size_changed_between_the_split_and_a_retry_counts_every_row_once(pipeline, new_size):
+    # Given a job split with chunks of 2 rows, and a redeploy that changed the setting since
+    job = _completed_with_two_failed_rows(pipeline)
+    assert pipeline.store.get_job(job.job_id).split_plan.rows_per_message == ROWS_PER_MESSAGE
+
+    # When it is retried, and a re-split (the sweeper) runs in the middle with the new size
+    started = pipeline.retry(job.job_id, rows_per_message=new_size)
+    assert [(chunk.chunk, [row.row for row in chunk.rows]) for chunk in pipeline.queues.chunks] == [
+        (0, [1, 2]),
+        (2, [5]),
+    ], "the chunks are those of the job's own split"
+    assert pipeline.store.reopen_split(job.job_id)
+    pipeline.split(job.job_id, rows_per_message=new_size)
+    pipeline.work()
+    pipeline.aggregate()
+
+    # Then every row is counted once, and looked up again only if it had failed
+    done = pipeline.store.get_job(job.job_id)
+    assert started.rows == 2
+    assert done.state is JobState.COMPLETED
+    assert (done.counts.total, done.counts.done, done.counts.succeeded) == (5, 5, 3)
+    assert (done.counts.not_found, done.counts.invalid, done.counts.failed) == (1, 1, 0)
+    assert [line[0] for line in pipeline.results(done)] == ["1", "2", "3", "4", "5"]
+    assert sorted(pipeline.provider.looked_up) == ["FLAKY1", "FLAKY2"]
+
+
+def test_a_redrive_after_a_changed_chunk_size_splits_as_the_job_first_did(pipeline):
+    # Given a job whose first split (chunks of 2) was lost before any chunk was worked
+    job = pipeline.drop(LINES)
+    pipeline.split(job.job_id)
+    first_pass = [(chunk.chunk, [row.row for row in chunk.rows]) for chunk in pipeline.queues.chunks]
+
+    # When the sweeper splits it again under a new setting, and both passes' chunks arrive
+    assert pipeline.store.reopen_split(job.job_id)
+    pipeline.split(job.job_id, rows_per_message=3)
+    second_pass = [(chunk.chunk, [row.row for row in chunk.rows]) for chunk in pipeline.queues.chunks[-3:]]
+    pipeline.provider.flaky = False
+    pipeline.work()
+    pipeline.aggregate()
+
+    # Then the second pass made the same chunks, and every row is counted once
+    assert second_pass == first_pass
+    done = pipeline.store.get_job(job.job_id)
+    assert (done.state, done.counts.total, done.counts.done) == (JobState.COMPLETED, 5, 5)

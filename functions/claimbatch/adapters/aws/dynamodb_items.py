@@ -12,7 +12,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from claimbatch.adapters.aws.retrying import PartialFailureError, PartialRetry
-from claimbatch.domain.job import Job, JobCounts, JobState, SourceObject
+from claimbatch.domain.job import Job, JobCounts, JobState, SourceObject, SplitPlan
 
 ROWS_PER_SHARD = 1_000
 BATCH_WRITE_LIMIT = 25
@@ -66,7 +66,13 @@ def job_of_item(item: dict[str, Any]) -> Job:
         redrives=int(item.get("redrives", 0)),
         results_key=item["results_key"],
         summary_key=item["summary_key"],
+        split_plan=plan_of_item(item),
     )
+
+
+def plan_of_item(item: dict[str, Any]) -> SplitPlan | None:
+    plan = item.get("split_plan")
+    return None if plan is None else SplitPlan(**{name: int(value) for name, value in plan.items()})
 
 
 def as_decimal(value: float) -> Decimal:

@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 from claimbatch.adapters.embedded.sqlite_tables import SqliteTables
-from claimbatch.domain.job import JobState, utc_now
+from claimbatch.domain.job import JobState, SplitPlan, utc_now
 
 
 class SqliteSplitProgress(SqliteTables):
     """The split lease and cursor."""
 
-    def claim_split(self, job_id: str, now: float, lease_until: float) -> bool:
+    def claim_split(self, job_id: str, now: float, lease_until: float, plan: SplitPlan) -> SplitPlan | None:
         stamp = utc_now().isoformat()
-        return self._update(
-            "UPDATE jobs SET state = ?, started_at = COALESCE(started_at, ?), updated_at = ?, split_lease_until = ?"
-            " WHERE job_id = ? AND state IN (?, ?) AND split_lease_until < ?",
-            (
-                JobState.SPLITTING.value,
-                stamp,
-                stamp,
-                lease_until,
-                job_id,
-                JobState.RECEIVED.value,
-                JobState.SPLITTING.value,
-                now,
-            ),
-        )
+        with self._transaction() as db:
+            claimed = db.execute(
+                "UPDATE jobs SET state = ?, started_at = COALESCE(started_at, ?), updated_at = ?,"
+                " split_lease_until = ?, split_plan = COALESCE(split_plan, ?) WHERE job_id = ? AND state IN (?, ?) AND split_lease_until < ?",
+                (
+                    JobState.SPLITTING.value,
+                    stamp,
+                    stamp,
+                    lease_until,
+                    plan.model_dump_json(),
+                    job_id,
+                    JobState.RECEIVED.value,
+                    JobState.SPLITTING.value,
+                    now,
+                ),
+            )
+            if claimed.rowcount != 1:
+                return None
+            recorded = db.execute("SELECT split_plan FROM jobs WHERE job_id = ?", (job_id,)).fetchone()[0]
+        return SplitPlan.model_validate_json(recorded)
 
     def save_split_cursor(self, job_id: str, rows_split: int, lease_until: float) -> None:
         self._update(

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from claimbatch.adapters.embedded.sqlite_database import SqliteDatabase
-from claimbatch.domain.job import Job, JobCounts, JobState, SourceObject, tenant_of
+from claimbatch.domain.job import Job, JobCounts, JobState, SourceObject, SplitPlan, tenant_of
 from claimbatch.domain.result_row import ResultRow
 
 COUNTER_FIELDS = ("done", "succeeded", "not_found", "invalid", "failed", "cancelled", "retryable")
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     redrives INTEGER NOT NULL DEFAULT 0,
     tenant TEXT NOT NULL DEFAULT 'default',
     source_key TEXT NOT NULL DEFAULT '',
-    retries INTEGER NOT NULL DEFAULT 0
+    retries INTEGER NOT NULL DEFAULT 0,
+    split_plan TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at);
 CREATE TABLE IF NOT EXISTS results (
@@ -61,6 +62,7 @@ ADDED_JOB_COLUMNS = {
     "source_key": "TEXT NOT NULL DEFAULT ''",
     "retries": "INTEGER NOT NULL DEFAULT 0",
     "retryable": "INTEGER NOT NULL DEFAULT 0",
+    "split_plan": "TEXT",
 }
 INDEXES = "CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs (tenant, created_at, job_id);"
 
@@ -126,4 +128,5 @@ def job_of_row(row: sqlite3.Row) -> Job:
         redrives=row["redrives"],
         results_key=row["results_key"],
         summary_key=row["summary_key"],
+        split_plan=SplitPlan.model_validate_json(row["split_plan"]) if row["split_plan"] else None,
     )
