@@ -28,6 +28,9 @@ PSEUDO_PARAMETERS = {
     "AWS::URLSuffix": "amazonaws.com",
 }
 
+# What this harness makes on moto; references to anything else get stand-ins.
+MADE_HERE = frozenset({"AWS::KMS::Key", "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::S3::Bucket"})
+
 
 @dataclass(frozen=True)
 class Function:
@@ -73,7 +76,7 @@ class TemplateResources:
                 return self._ref(argument)
             if function == "Fn::GetAtt":
                 logical_id, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
-                return self._attributes[logical_id][attribute]
+                return self._attribute(logical_id, attribute)
             if function == "Fn::Join":
                 separator, parts = argument
                 return separator.join(str(self.resolve(part)) for part in parts)
@@ -84,7 +87,18 @@ class TemplateResources:
             return self.parameters[name]
         if name in PSEUDO_PARAMETERS:
             return PSEUDO_PARAMETERS[name]
-        return self._attributes[name]["Ref"]
+        return self._attribute(name, "Ref")
+
+    def _attribute(self, logical_id: str, attribute: str) -> str:
+        if logical_id in self._attributes or self.resources[logical_id]["Type"] in MADE_HERE:
+            return self._attributes[logical_id][attribute]  # KeyError: not made yet
+        # A resource moto does not run here (an HTTP API, a user pool...): a stand-in of its shape.
+        if attribute == "ApiEndpoint":
+            return f"https://{logical_id.lower()}.execute-api.{REGION}.amazonaws.com"
+        if attribute == "Arn":
+            service = self.resources[logical_id]["Type"].split("::")[1].lower()
+            return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{logical_id}"
+        return f"{logical_id}-{attribute}".lower()
 
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {name: res for name, res in self.resources.items() if res["Type"] == resource_type}
@@ -218,10 +232,13 @@ class TemplateResources:
         return self.function(logical_id)
 
     def event_sources(self) -> list[EventSource]:
+        """The SQS event source mappings."""
         sources = []
         for resource in self.of_type("AWS::Lambda::EventSourceMapping").values():
             properties = resource["Properties"]
             queue_logical_id = properties["EventSourceArn"]["Fn::GetAtt"][0]
+            if self.resources[queue_logical_id]["Type"] != "AWS::SQS::Queue":
+                continue  # a DynamoDB stream: not an SQS event source
             sources.append(
                 EventSource(
                     queue_logical_id=queue_logical_id,
