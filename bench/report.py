@@ -242,6 +242,13 @@ def _pipeline_section(pipeline: dict[str, Any], idle: dict[str, Any], http: dict
     return lines
 
 
+_UNPROFILED = {
+    "api_budget_utilization": "Not a CPU question: see section 3 for where the time went against the budget.",
+    "api_budget_utilization_slow": "Not a CPU question: see section 3 for where the time went against the budget.",
+    "aws_cost_per_million_rows_usd": "See section 5 for the cost by service.",
+}
+
+
 def _budget_section(budget: dict[str, Any]) -> list[str]:
     if "lookups_per_s" not in budget:
         return [f"Failed: {budget.get('error', 'no figures')}."]
@@ -438,6 +445,8 @@ def results_markdown(
                 if figure.key == "pipeline_rows_per_s" and found.get("http"):
                     lines += ["The same over loopback HTTP, for the wire's share:", ""]
                     lines += [*_profile_section(found.get("http")), ""]
+            else:
+                lines += [_UNPROFILED.get(figure.key, "No profile is taken for this figure."), ""]
     else:
         lines += ["Every target is met.", ""]
     return "\n".join(lines)
