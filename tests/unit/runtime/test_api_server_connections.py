@@ -93,6 +93,13 @@ def test_the_servers_own_log_lines_are_json(tmp_path):
     handlers = list(root.handlers)
     ours = logger.registered_handler
     stream = ours.stream
+    # `claimbatch serve` starts in a fresh process, where uvicorn's loggers are untouched; an
+    # earlier test in this process may have run uvicorn with its own logging config (handlers of
+    # its own, no propagation), so give its loggers the fresh-process state for this test.
+    uvicorn_loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    saved = [(each.handlers[:], each.propagate, each.disabled, each.level) for each in uvicorn_loggers]
+    for each in uvicorn_loggers:
+        each.handlers, each.propagate, each.disabled, each.level = [], True, False, logging.NOTSET
     try:
         log_to_file(tmp_path)
         asyncio.run(scenario())
@@ -100,6 +107,8 @@ def test_the_servers_own_log_lines_are_json(tmp_path):
         for handler in set(root.handlers) - set(handlers):
             root.removeHandler(handler)
         ours.setStream(stream)
+        for each, (kept, propagate, disabled, level) in zip(uvicorn_loggers, saved, strict=True):
+            each.handlers, each.propagate, each.disabled, each.level = kept, propagate, disabled, level
     lines = (tmp_path / "claimbatch.log").read_text().splitlines()
     assert any("Invalid HTTP request" in line for line in lines)
     for line in lines:
