@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infra.api_throttling import IN_FLIGHT_HEADROOM
 from tests.infrastructure.conftest import Synthesized
 
 
@@ -218,7 +219,8 @@ def test_the_workers_together_keep_to_the_api_budget(synthesized: Synthesized) -
 
 def test_the_workers_concurrency_is_the_one_derived_from_the_api_budget(synthesized: Synthesized) -> None:
     settings = synthesized.settings
-    in_flight = settings.api_budget_rps * settings.api_latency_s
+    # Little's law with headroom for the long tail of answer times: lookups in flight the budget needs.
+    in_flight = settings.api_budget_rps * settings.api_latency_s * IN_FLIGHT_HEADROOM
     budget_workers = max(2, math.ceil(in_flight / settings.lookup_concurrency))
 
     synthesized.template.has_resource_properties(
@@ -228,6 +230,9 @@ def test_the_workers_concurrency_is_the_one_derived_from_the_api_budget(synthesi
             "ScalingConfig": {"MaximumConcurrency": budget_workers},
         },
     )
+    # Together the workers may hold every lookup the budget needs in flight, and keep to the budget.
+    assert budget_workers * settings.worker_lookups >= in_flight
+    assert budget_workers * settings.api_rps_per_worker == pytest.approx(settings.api_budget_rps)
 
 
 def test_functions_have_explicit_timeout_memory_runtime_architecture_and_tracing(synthesized: Synthesized) -> None:
