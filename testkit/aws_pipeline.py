@@ -59,12 +59,28 @@ def recorded_event(name: str) -> dict[str, Any]:
 
 
 class AwsPipeline:
-    def __init__(self, monkeypatch: Any, claims_api_url: str, **env: str) -> None:
+    def __init__(
+        self, monkeypatch: Any, claims_api_url: str, table: dict[str, Any] | None = None, **env: str
+    ) -> None:
+        """`table`: the job table's properties from the synthesized template (KeySchema,
+        AttributeDefinitions, GlobalSecondaryIndexes, BillingMode); the tests pass them.
+        Without them (the benchmarks, which do not synthesize) the table is made as below."""
         self.s3 = boto3.client("s3")
         self.sqs = boto3.client("sqs")
         self.ddb = boto3.client("dynamodb")
         self.s3.create_bucket(Bucket=BUCKET)
         self.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        if table is not None:
+            self.ddb.create_table(
+                TableName=TABLE,
+                **{name: table[name] for name in ("KeySchema", "AttributeDefinitions", "BillingMode")},
+                GlobalSecondaryIndexes=table.get("GlobalSecondaryIndexes", []),
+            )
+        else:
+            self._create_table()
+        self._set_up(monkeypatch, claims_api_url, env)
+
+    def _create_table(self) -> None:
         self.ddb.create_table(
             TableName=TABLE,
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -85,6 +101,8 @@ class AwsPipeline:
             ],
             BillingMode="PAY_PER_REQUEST",
         )
+
+    def _set_up(self, monkeypatch: Any, claims_api_url: str, env: dict[str, str]) -> None:
         self.queues = {
             name: self.sqs.create_queue(QueueName=f"claimbatch-{name}")["QueueUrl"]
             for name in ("split", "rows", "aggregate", "rows-dlq")

@@ -15,7 +15,8 @@ TEST_ENV = {"ROWS_PER_MESSAGE": "10", "LOOKUP_BASE_DELAY_S": "0.001", "LOOKUP_MA
 def runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, simulator, tmp_path) -> Iterator[FileRunner]:
     """The same file through the Lambda handlers on moto, or through the embedded runtime."""
     if request.param == "aws":
+        (table,) = request.getfixturevalue("synthesized").of_type("AWS::DynamoDB::Table").values()
         with mock_aws():
-            yield AwsRunner(AwsPipeline(monkeypatch, simulator.base_url, **TEST_ENV))
+            yield AwsRunner(AwsPipeline(monkeypatch, simulator.base_url, table=table["Properties"], **TEST_ENV))
     else:
         yield EmbeddedRunner(tmp_path / "data", simulator.base_url)

@@ -7,6 +7,7 @@ from moto import mock_aws
 
 from claimbatch.simulator.server import RunningSimulator
 from testkit.aws_pipeline import AwsPipeline
+from tests.support.synth import Synthesized
 
 # Small chunks, so that a few rows already make several messages; retries without real waits.
 TEST_ENV = {
@@ -20,10 +21,13 @@ TEST_ENV = {
 
 @pytest.fixture
 def make_pipeline(
-    monkeypatch: pytest.MonkeyPatch, simulator: RunningSimulator
+    monkeypatch: pytest.MonkeyPatch, simulator: RunningSimulator, synthesized: Synthesized
 ) -> Iterator[Callable[..., AwsPipeline]]:
+    (table,) = synthesized.of_type("AWS::DynamoDB::Table").values()  # the job table as deployed
     with mock_aws():
-        yield lambda **env: AwsPipeline(monkeypatch, simulator.base_url, **{**TEST_ENV, **env})
+        yield lambda **env: AwsPipeline(
+            monkeypatch, simulator.base_url, table=table["Properties"], **{**TEST_ENV, **env}
+        )
 
 
 @pytest.fixture
