@@ -46,11 +46,9 @@ def sftp_port(serve: ServeProcess) -> int:
     return int(found.group(2))
 
 
-def openssh_command(port: int, user: str, key: Path, *extra: str) -> list[str]:
+def openssh_options(key: Path) -> list[str]:
+    """What OpenSSH's sftp and ssh both need against a test server: this key only, no prompts, no known hosts."""
     return [
-        SFTP_BINARY,
-        "-P",
-        str(port),
         "-i",
         str(key),
         "-o",
@@ -63,9 +61,11 @@ def openssh_command(port: int, user: str, key: Path, *extra: str) -> list[str]:
         "IdentitiesOnly=yes",
         "-o",
         "LogLevel=ERROR",
-        *extra,
-        f"{user}@127.0.0.1",
     ]
+
+
+def openssh_command(port: int, user: str, key: Path, *extra: str) -> list[str]:
+    return [SFTP_BINARY, "-P", str(port), *openssh_options(key), *extra, f"{user}@127.0.0.1"]
 
 
 def openssh_batch(port: int, user: str, key: Path, commands: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

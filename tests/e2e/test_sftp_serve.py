@@ -34,6 +34,7 @@ from tests.e2e.sftp_support import (
     make_key,
     openssh_batch,
     openssh_command,
+    openssh_options,
     paramiko_session,
     sftp_port,
 )
@@ -302,24 +303,7 @@ def test_hundreds_of_tiny_bad_files_each_fail_their_own_job_with_one_clear_error
 
 def test_only_sftp_is_served_no_command_or_shell(service: SftpService, tmp_path: Path):
     marker = tmp_path / "ran"
-    ssh = [
-        "ssh",
-        "-p",
-        str(service.port),
-        "-i",
-        str(service.acme.key),
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "IdentitiesOnly=yes",
-        "-o",
-        "LogLevel=ERROR",
-        "acme@127.0.0.1",
-    ]
+    ssh = ["ssh", "-p", str(service.port), *openssh_options(service.acme.key), "acme@127.0.0.1"]
 
     command = subprocess.run([*ssh, f"touch {marker}"], capture_output=True, text=True, timeout=60, check=False)
     shell = subprocess.run([*ssh, "-tt"], input="", capture_output=True, text=True, timeout=60, check=False)
