@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,9 @@ _LINE = re.compile(r":\d+\)$")
 
 
 def py_spy() -> str | None:
-    return shutil.which("py-spy")
+    """The py-spy installed beside this interpreter (the project's venv), else one on PATH."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.is_file() else shutil.which("py-spy")
 
 
 def record(
