@@ -16,10 +16,8 @@ from infra.constructs.stage_kit import StageKit
 # dynamodb:TransactWriteItems is no IAM action: a transaction is authorized on
 # the actions inside it (here a conditional Put and a conditional Update).
 TABLE_ACTIONS = (
-    "dynamodb:GetItem",  # the job
-    "dynamodb:Query",  # row results already recorded (table only, no index)
-    "dynamodb:BatchWriteItem",  # the rows given up, as failed and retryable
-    "dynamodb:PutItem",  # the chunk's marker, in a transaction with the counters
+    "dynamodb:GetItem",  # the job; the chunk's results already recorded
+    "dynamodb:PutItem",  # the chunk's results, the rows given up among them, in a transaction with the counters
     "dynamodb:UpdateItem",  # the counters; PROCESSING -> AGGREGATING when the job is done
 )
 

@@ -22,9 +22,9 @@ logic/cancel_job.py, adapters/aws/dynamodb_job_store.py, s3_file_links.py):
 
 - table items: GetItem (jobs, uploads), PutItem (upload records), UpdateItem
   (cancel, reopen for retry, link an upload), DeleteItem and ConditionCheckItem
-  (a retry's uncount transaction: chunk marker out, job still PROCESSING),
-  PutItem/UpdateItem (its count transaction for row errors), BatchWriteItem
-  (row results written and forgotten), Query (row results, on the table);
+  (a retry's uncount transaction: the chunk kept partial or removed, job still
+  PROCESSING), PutItem/UpdateItem (its count transaction for row errors, results
+  forgotten), Query (a job's results, on the table);
 - Query on the `tenant-jobs` index only (listings, finding an upload's job);
 - s3:PutObject on inbox/* (S3 authorizes a presigned POST as the signer: this
   role), s3:GetObject(+Version) on inbox/* (a retry reads the input again, by
@@ -62,12 +62,11 @@ from infra.settings import (
 
 TABLE_ACTIONS = (
     "dynamodb:GetItem",  # a job, an upload record
-    "dynamodb:PutItem",  # upload records; a retry's row-error chunk marker (transaction)
+    "dynamodb:PutItem",  # upload records; a retry's chunks: uncounted, kept partial, row errors counted
     "dynamodb:UpdateItem",  # cancel, reopen for retry, link an upload to its job, counters
-    "dynamodb:DeleteItem",  # a retry uncounts a chunk: its marker goes (transaction)
+    "dynamodb:DeleteItem",  # a retry uncounts a chunk whose every row is retried (transaction)
     "dynamodb:ConditionCheckItem",  # … only while the job is PROCESSING (transaction)
-    "dynamodb:Query",  # row results of a job (on the table, not an index)
-    "dynamodb:BatchWriteItem",  # row results written (row errors) and forgotten (retried rows)
+    "dynamodb:Query",  # the results of a job, chunk by chunk (on the table, not an index)
 )
 
 # One JSON object per request: who (the token's subject), what, how it went. No

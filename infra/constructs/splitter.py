@@ -12,7 +12,6 @@ TABLE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:Query",
-    "dynamodb:BatchWriteItem",  # rows that fail validation are recorded at once
 )
 
 

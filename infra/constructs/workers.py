@@ -9,11 +9,9 @@ from infra.constructs.stage_kit import StageKit
 from infra.parameters import ClaimsApiParameters
 
 TABLE_ACTIONS = (
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",  # chunk markers (in a transaction with the counters)
+    "dynamodb:GetItem",  # the job; a chunk's results already recorded, on a redelivery
+    "dynamodb:PutItem",  # a chunk's results: with its count (in a transaction with the counters), or partial
     "dynamodb:UpdateItem",
-    "dynamodb:Query",  # results already recorded, on a redelivery
-    "dynamodb:BatchWriteItem",  # row results
 )
 
 

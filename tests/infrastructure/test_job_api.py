@@ -292,8 +292,7 @@ def test_the_job_api_function_has_exactly_the_permissions_its_code_uses(synthesi
         "dynamodb:UpdateItem": {table},
         "dynamodb:DeleteItem": {table},
         "dynamodb:ConditionCheckItem": {table},
-        "dynamodb:BatchWriteItem": {table},
-        # Row results on the table; a tenant's jobs on its index, and on no other index.
+        # A job's results on the table; a tenant's jobs on its index, and on no other index.
         "dynamodb:Query": {table, f"{table}/index/tenant-jobs"},
         # Presigned upload forms (S3 authorizes the POST as this role), a retry's re-read.
         "s3:PutObject": {f"{bucket}/inbox/*"},

@@ -113,16 +113,20 @@ class OutcomeTally(BaseModel):
         return {name: value for name, value in self.model_dump().items() if value}
 
 
+MAX_ROWS_PER_MESSAGE = 1_000  # one chunk's results fit one DynamoDB item; 1,000 valid rows fit one SQS message
+
+
 class SplitPlan(BaseModel):
     """How a job's input is cut into chunks, fixed at its first split: chunk k holds
     input rows k*n+1 .. (k+1)*n (n = rows_per_message), and the file is held to
     max_rows and max_bytes. Every later pass over the input (a continuation, a
     re-drive, a retry, a cancelled job's results) follows the job's plan, not the
-    settings of the day: chunk ids name row ranges, and each is counted once."""
+    settings of the day: chunk ids name row ranges, and each is counted once.
+    A chunk's results are stored together, so its rows are bounded (MAX_ROWS_PER_MESSAGE)."""
 
     model_config = ConfigDict(frozen=True)
 
-    rows_per_message: PositiveInt
+    rows_per_message: int = Field(ge=1, le=MAX_ROWS_PER_MESSAGE)
     max_rows: PositiveInt
     max_bytes: PositiveInt
 

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 
 from claimbatch.domain.result_row import ResultRow, RowOutcome
 
 MISSING_RESULT_ERROR = "result missing: the row was never processed; retry the job"
+
+
+def rows_of_chunks(parts: Iterable[tuple[int, list[ResultRow]]]) -> Iterator[ResultRow]:
+    """The rows of stored chunk parts given in chunk order, in row order.
+
+    Each part is (chunk number, its rows sorted by row). A chunk's looked-up rows
+    and its row errors are two parts of the same row range whose rows interleave;
+    chunks themselves never overlap, so merging within a chunk is enough."""
+    for _, same_chunk in groupby(parts, key=itemgetter(0)):
+        first = next(same_chunk)[1]
+        others = [rows for _, rows in same_chunk]
+        if not others:
+            yield from first
+        else:
+            yield from sorted([*first, *(row for rows in others for row in rows)], key=lambda result: result.row)
 
 
 def one_result_per_row(

@@ -4,11 +4,11 @@ result is written as failed and retryable."""
 
 from __future__ import annotations
 
-from claimbatch.domain.job import JobState, OutcomeTally
+from claimbatch.domain.job import JobState
 from claimbatch.domain.result_row import ResultRow, RowOutcome
 from claimbatch.logic.completion import complete_if_done
 from claimbatch.observability import logger
-from claimbatch.ports.job_store import JobStore
+from claimbatch.ports.job_store import ChunkId, JobStore
 from claimbatch.ports.messages import RowChunk
 from claimbatch.ports.queues import StageSignals
 
@@ -23,7 +23,8 @@ def account_dead_chunk(chunk: RowChunk, deliveries: int, store: JobStore, signal
     job = store.get_job(chunk.job_id)
     if job is None or job.state not in ACCEPTING_ROWS:
         return
-    stored = store.get_results(chunk.job_id, [row.row for row in chunk.rows])
+    chunk_id = ChunkId(chunk.chunk)
+    stored = store.chunk_results(chunk.job_id, chunk_id)
     given_up = [
         ResultRow(
             row=row.row,
@@ -35,8 +36,7 @@ def account_dead_chunk(chunk: RowChunk, deliveries: int, store: JobStore, signal
         for row in chunk.rows
         if row.row not in stored
     ]
-    store.put_results(chunk.job_id, given_up)
-    if store.count_chunk(chunk.job_id, str(chunk.chunk), OutcomeTally.of([*stored.values(), *given_up])):
+    if store.count_chunk(chunk.job_id, chunk_id, [*stored.values(), *given_up]):
         logger.warning(
             "dead-lettered chunk written as failed rows",
             extra={"job_id": chunk.job_id, "chunk": chunk.chunk, "rows": len(given_up)},

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import TypeVar
 
 from claimbatch.domain.claim_row import ParsedRow, ValidRow
 from claimbatch.domain.errors import InputFileError
@@ -29,8 +27,6 @@ from claimbatch.ports.object_store import ObjectStore
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json"
 CANCELLED_ERROR = "cancelled"
-_T = TypeVar("_T")
-_ROWS_PER_READ = 1_000  # stored results fetched per range query (one DynamoDB shard)
 
 
 @dataclass
@@ -134,10 +130,9 @@ def _merge_with_input(job: Job, deps: AggregateDeps) -> Iterator[ResultRow]:
     source = job.source
     limits = job.split_plan.limits(deps.limits) if job.split_plan else deps.limits  # as the job was split
     parsed_rows = read_claim_rows(deps.objects.read_chunks(source.bucket, source.key, source.version), limits)
-    for batch in _batches(parsed_rows, _ROWS_PER_READ):
-        stored = deps.store.get_results(job.job_id, [parsed.row for parsed in batch])
-        for parsed in batch:
-            yield stored.get(parsed.row) or _unfinished(parsed)
+    stored = _StoredInRowOrder(deps.store.iter_results(job.job_id))
+    for parsed in parsed_rows:
+        yield stored.get(parsed.row) or _unfinished(parsed)
 
 
 def _unfinished(parsed: ParsedRow) -> ResultRow:
@@ -148,13 +143,21 @@ def _unfinished(parsed: ParsedRow) -> ResultRow:
 
 def _known_rows(job: Job, deps: AggregateDeps) -> Iterator[ResultRow]:
     last_row = job.counts.total if job.counts.total is not None else deps.store.split_cursor(job.job_id)
-    for batch in _batches(range(1, last_row + 1), _ROWS_PER_READ):
-        stored = deps.store.get_results(job.job_id, list(batch))
-        for row in batch:
-            yield stored.get(row) or cancelled_row(row, "")
+    stored = _StoredInRowOrder(deps.store.iter_results(job.job_id))
+    for row in range(1, last_row + 1):
+        yield stored.get(row) or cancelled_row(row, "")
 
 
-def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
+class _StoredInRowOrder:
+    """The stored results, asked for by increasing row: one pass over the store's stream."""
+
+    def __init__(self, results: Iterator[ResultRow]) -> None:
+        self._results = results
+        self._next: ResultRow | None = next(results, None)
+
+    def get(self, row: int) -> ResultRow | None:
+        while self._next is not None and self._next.row < row:
+            self._next = next(self._results, None)
+        if self._next is not None and self._next.row == row:
+            return self._next
+        return None

@@ -1,8 +1,9 @@
 """The worker's use case: look up one chunk's rows and record each exactly once.
 
 A row whose lookup failed transiently is not written as a failure while the
-message still has deliveries left: the chunk goes back to the queue and only
-the rows without a final result are looked up again.
+message still has deliveries left: the chunk goes back to the queue, the rows
+answered so far are kept as its partial results, and only the others are looked
+up again. A finished chunk's results are stored and counted in one write.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from claimbatch.domain.result_row import ResultRow, RowOutcome, result_from_look
 from claimbatch.logic.completion import complete_if_done
 from claimbatch.logic.redelivery import RedeliveryPolicy
 from claimbatch.observability import logger
-from claimbatch.ports.job_store import JobStore
+from claimbatch.ports.job_store import ChunkId, JobStore
 from claimbatch.ports.messages import QueuedRow, RowChunk
 from claimbatch.ports.metrics import NoMetrics, PipelineMetrics
 from claimbatch.ports.queues import StageSignals
@@ -83,7 +84,8 @@ async def process_chunk(
         logger.info("chunk dropped: job does not accept rows", extra={"job_id": job_id, "chunk": chunk.chunk})
         return
 
-    stored = await asyncio.to_thread(store.get_results, job_id, [row.row for row in chunk.rows])
+    chunk_id = ChunkId(chunk.chunk)
+    stored = await asyncio.to_thread(store.chunk_results, job_id, chunk_id)
     todo = [row for row in chunk.rows if row.row not in stored]
     fresh = list(await asyncio.gather(*(_look_up(row, deps) for row in todo)))
 
@@ -91,14 +93,15 @@ async def process_chunk(
     last_delivery = delivery >= deps.max_deliveries or waited >= deps.patience_s
     deferred = [] if last_delivery else [looked.result for looked in fresh if looked.transient]
     final = [looked.result for looked in fresh if last_delivery or not looked.transient]
-    if final:
-        await asyncio.to_thread(store.put_results, job_id, final)
     if deferred:
+        if final:  # kept, so the next delivery looks up only the deferred rows
+            await asyncio.to_thread(store.put_partial_results, job_id, chunk_id, [*stored.values(), *final])
         deps.metrics.rows_deferred(len(deferred))
         raise ChunkDeferred(job_id, chunk.chunk, len(deferred), deps.redelivery_delay(delivery))
 
-    tally = OutcomeTally.of([*stored.values(), *final])
-    counted = await asyncio.to_thread(store.count_chunk, job_id, str(chunk.chunk), tally)
+    results = [*stored.values(), *final]
+    tally = OutcomeTally.of(results)
+    counted = await asyncio.to_thread(store.count_chunk, job_id, chunk_id, results)
     if counted:
         deps.metrics.rows_finished(tally)
         logger.info(

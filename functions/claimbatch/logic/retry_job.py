@@ -4,10 +4,10 @@ are looked up again; the results file is then rebuilt.
 
 How the counting stays exact: a row is counted as part of its chunk (chunk k is
 input rows k*n+1 .. (k+1)*n, n = rows per message). Each chunk that holds a row
-to retry is *uncounted* (its marker removed, its tally taken off the counters),
-the retried rows' results are forgotten, and the chunk is sent again under its
-own id with all its valid rows: the worker looks up only the rows without a
-result and counts the chunk once more. Since the ids and row sets are those of
+to retry is *uncounted* in one store transaction (its tally taken off the
+counters, its stored results kept as a partial chunk but for the rows retried),
+and the chunk is sent again under its own id with all its valid rows: the worker
+looks up only the rows without a result and counts the chunk once more. Since the ids and row sets are those of
 the first split, a re-split by the sweeper (or by the embedded runtime after a
 restart) in the middle of a retry counts the same rows under the same ids:
 nothing is counted twice, nothing stays uncounted.
@@ -15,8 +15,8 @@ nothing is counted twice, nothing stays uncounted.
 Order, so that any crash leaves a job that still ends: the input is read first
 (while the job is still COMPLETED, so a changed or unreadable file refuses the
 retry without touching anything); then the job is reopened (COMPLETED →
-PROCESSING, exactly one caller wins); then chunk by chunk: uncount, forget
-results; then the chunks are sent.
+PROCESSING, exactly one caller wins); then chunk by chunk: uncount (forgetting
+the retried rows); then the chunks are sent.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from claimbatch import defaults
 from claimbatch.domain.claim_row import ValidRow
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.input_reader import InputLimits, read_claim_rows
-from claimbatch.domain.job import Job, JobState, OutcomeTally, SplitPlan
+from claimbatch.domain.job import Job, JobState, SplitPlan
 from claimbatch.domain.result_row import ResultRow, RowOutcome, result_from_invalid
 from claimbatch.domain.results_order import one_result_per_row
 from claimbatch.logic.completion import complete_if_done
 from claimbatch.logic.split_file import SEND_BATCH, chunk_id_of_invalid_rows
 from claimbatch.observability import logger
-from claimbatch.ports.job_store import JobStore
+from claimbatch.ports.job_store import ChunkId, JobStore
 from claimbatch.ports.messages import QueuedRow, RowChunk
 from claimbatch.ports.object_store import ObjectStore
 from claimbatch.ports.queues import RowQueue, StageSignals
@@ -102,14 +102,15 @@ def retry_job(job_id: str, deps: RetryDeps) -> RetryStarted:
         raise RetryRefused("the job is being retried already")
     logger.info("retry started", extra={"job_id": job_id, "attempt": attempt, "rows": len(rows)})
     for chunk, queued in sorted(plan.chunks.items()):
-        stored = store.get_results(job_id, [row.row for row in queued])
-        if not store.uncount_chunk(job_id, str(chunk), OutcomeTally.of(stored.values())):
+        retried = [row.row for row in queued if row.row in rows]
+        if not store.uncount_chunk(job_id, ChunkId(chunk), retried):
             current = store.get_job(job_id)
             if current is None or current.state is not JobState.PROCESSING:
                 # Cancelled meanwhile: what was uncounted is written as cancelled.
                 raise RetryRefused("the job changed while the retry was starting")
-            # Never counted (a job the sweeper had to finish): the resent chunk counts it.
-        store.delete_results(job_id, [row.row for row in queued if row.row in rows])
+            # Never counted (a job the sweeper had to finish): the resent chunk counts it,
+            # looking up again the rows to retry that an earlier delivery kept.
+            store.forget_results(job_id, ChunkId(chunk), retried)
     _record_row_errors(job, plan.row_errors, deps)
     outgoing = [RowChunk(job_id=job_id, chunk=chunk, rows=queued) for chunk, queued in sorted(plan.chunks.items())]
     for start in range(0, len(outgoing), SEND_BATCH):
@@ -160,5 +161,4 @@ def _record_row_errors(job: Job, results: list[ResultRow], deps: RetryDeps) -> N
     for result in results:
         by_chunk[split.chunk_of(result.row)].append(result)
     for chunk, chunk_results in by_chunk.items():
-        deps.store.put_results(job.job_id, chunk_results)
-        deps.store.count_chunk(job.job_id, chunk_id_of_invalid_rows(chunk), OutcomeTally.of(chunk_results))
+        deps.store.count_chunk(job.job_id, chunk_id_of_invalid_rows(chunk), chunk_results)

@@ -12,12 +12,12 @@ from claimbatch import defaults
 from claimbatch.domain.claim_row import InvalidRow, ParsedRow, ValidRow
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.input_reader import InputLimits, read_claim_rows
-from claimbatch.domain.job import JobState, OutcomeTally, SourceObject, SplitPlan, utc_now
+from claimbatch.domain.job import JobState, SourceObject, SplitPlan, utc_now
 from claimbatch.domain.result_row import result_from_invalid
 from claimbatch.domain.text_decoding import format_size
 from claimbatch.logic.completion import complete_if_done
 from claimbatch.observability import logger
-from claimbatch.ports.job_store import JobStore
+from claimbatch.ports.job_store import ChunkId, JobStore
 from claimbatch.ports.messages import QueuedRow, RowChunk
 from claimbatch.ports.object_store import ObjectStore
 from claimbatch.ports.queues import RowQueue, StageSignals
@@ -57,8 +57,9 @@ class SplitDeps:
     clock: Callable[[], float] = time.time
 
 
-def chunk_id_of_invalid_rows(chunk: int) -> str:
-    return f"{chunk}i"
+def chunk_id_of_invalid_rows(chunk: int) -> ChunkId:
+    """Where a chunk's row errors are stored and counted, beside the rows it looks up."""
+    return ChunkId(chunk, row_errors=True)
 
 
 class _ChunkPacker:
@@ -101,8 +102,7 @@ class _ChunkPacker:
             return False
         if self._invalid:
             results = [result_from_invalid(row) for row in self._invalid]
-            self._deps.store.put_results(self._job_id, results)
-            self._deps.store.count_chunk(self._job_id, chunk_id_of_invalid_rows(self._chunk), OutcomeTally.of(results))
+            self._deps.store.count_chunk(self._job_id, chunk_id_of_invalid_rows(self._chunk), results)
         if self._valid:
             self._outbox.append(RowChunk(job_id=self._job_id, chunk=self._chunk, rows=self._valid))
         self._outbox_last_row = self._chunk_last_row

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from claimbatch.domain.job import JobState
 from claimbatch.handlers import wiring
@@ -156,38 +157,40 @@ def test_send_message_batch_partial_failure_resends_the_failed_entries(pipeline)
     assert [int(line[0]) for line in _data_lines(pipeline, job_id)] == list(range(1, 101))
 
 
-class _ThrottledDynamo:
-    """Passes calls to moto, but BatchWriteItem leaves part of each first batch unprocessed."""
+class _ContendedDynamo:
+    """Passes calls to moto, but every other TransactWriteItems is cancelled by a conflict, as under contention."""
 
     def __init__(self, real: Any) -> None:
         self._real = real
-        self.unprocessed = 0
+        self.conflicts = 0
+        self._calls = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
-    def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:
-        (table, requests), = RequestItems.items()
-        if len(requests) < 2:
-            return self._real.batch_write_item(RequestItems=RequestItems)
-        kept, left = requests[: len(requests) // 2], requests[len(requests) // 2 :]
-        self._real.batch_write_item(RequestItems={table: kept})
-        self.unprocessed += len(left)
-        return {"UnprocessedItems": {table: left}}
+    def transact_write_items(self, **kwargs: Any) -> dict[str, Any]:
+        self._calls += 1
+        if self._calls % 2:
+            self.conflicts += 1
+            reasons = [{"Code": "TransactionConflict", "Message": "conflict"}, {"Code": "None"}]
+            error = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}
+            raise ClientError({"Error": error, "CancellationReasons": reasons}, "TransactWriteItems")
+        return self._real.transact_write_items(**kwargs)
 
 
-def test_batch_write_unprocessed_items_are_retried(pipeline):
+def test_transaction_conflicts_are_tried_again(pipeline):
     store = wiring.job_store(TABLE)
-    throttled = _ThrottledDynamo(store._ddb)
-    store._ddb = throttled
+    contended = _ContendedDynamo(store._ddb)
+    store._ddb = contended
     store._retry.sleep = lambda seconds: None
     job_id = pipeline.drop("inbox/ddbfail.csv", _file(30))
 
     pipeline.run_until_idle()
 
-    assert throttled.unprocessed > 0
+    assert contended.conflicts > 0
     lines = _data_lines(pipeline, job_id)
     assert len(lines) == 30 and all(line[7] == "True" for line in lines)
+    assert pipeline.job(job_id).counts.done == 30
 
 
 def test_last_row_finishing_before_the_splitter_records_the_total(pipeline, monkeypatch):

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from claimbatch.adapters.embedded.sqlite_job_store import SqliteJobStore
-from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, SourceObject, new_job
+from claimbatch.domain.job import Job, JobCounts, JobState, SourceObject, new_job
 from claimbatch.domain.result_row import ResultRow, RowOutcome
+from claimbatch.ports.chunk_ledger import ChunkId
 from claimbatch.ports.uploads import UploadRecord
 
 T0 = datetime(2025, 8, 8, 17, 0, tzinfo=UTC)
@@ -85,23 +86,21 @@ def _results(*outcomes: RowOutcome) -> list[ResultRow]:
 def test_a_retry_reopens_once_and_uncounts_a_counted_chunk_once(store):
     job = _job(store, "inbox/acme/c.csv", 0, JobState.PROCESSING)
     results = _results(RowOutcome.SUCCEEDED, RowOutcome.FAILED, RowOutcome.NOT_FOUND)
-    store.put_results(job.job_id, results)
-    assert store.count_chunk(job.job_id, "0", OutcomeTally.of(results))
+    assert store.count_chunk(job.job_id, ChunkId(0), results)
     assert store.get_job(job.job_id).counts.retryable == 1  # the failed row, transient: a retry runs it again
     assert store.transition(job.job_id, [JobState.PROCESSING], JobState.COMPLETED, at=T0)
 
-    assert store.uncount_chunk(job.job_id, "0", OutcomeTally.of(results)) is False  # not reopened: untouched
+    assert store.uncount_chunk(job.job_id, ChunkId(0), [2]) is False  # not reopened: untouched
     assert store.reopen_for_retry(job.job_id) == 1
     assert store.reopen_for_retry(job.job_id) is None  # one caller wins
     reopened = store.get_job(job.job_id)
     assert reopened.state is JobState.PROCESSING and reopened.completed_at is None
 
-    assert store.uncount_chunk(job.job_id, "0", OutcomeTally.of(results)) is True
-    assert store.uncount_chunk(job.job_id, "0", OutcomeTally.of(results)) is False  # once
+    assert store.uncount_chunk(job.job_id, ChunkId(0), [2]) is True
+    assert store.uncount_chunk(job.job_id, ChunkId(0), [2]) is False  # once
     assert store.get_job(job.job_id).counts == JobCounts(total=None)
-    store.delete_results(job.job_id, [2])
-    assert sorted(store.get_results(job.job_id, [1, 2, 3])) == [1, 3]
-    assert store.count_chunk(job.job_id, "0", OutcomeTally.of(results))  # counted again, as a worker does
+    assert sorted(store.chunk_results(job.job_id, ChunkId(0))) == [1, 3]  # the row retried is forgotten
+    assert store.count_chunk(job.job_id, ChunkId(0), results)  # counted again, as a worker does
     assert store.get_job(job.job_id).counts.done == 3
 
 
@@ -152,3 +151,54 @@ def test_an_older_sqlite_database_gets_the_new_columns(tmp_path):
     assert store.get_job("0123456789abcdef01234567").counts.retryable == 0
     assert store.find_job_by_source("acme", "inbox/acme/a.csv", T0) is not None
     store.close()
+
+
+def test_an_older_sqlite_databases_row_results_move_to_their_chunks(tmp_path):
+    path = tmp_path / "old.db"
+    job_id = "0123456789abcdef01234567"
+    fields = (  # an old release's columns
+        "row INTEGER, claim_number TEXT, outcome TEXT, status TEXT, patient_name TEXT, total_charged TEXT,"
+        " total_paid TEXT, processed_date TEXT, error TEXT, retryable INTEGER"
+    )
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, state TEXT NOT NULL, source TEXT NOT NULL, total INTEGER,"
+            " done INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0,"
+            " not_found INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0,"
+            " failed INTEGER NOT NULL DEFAULT 0, cancelled INTEGER NOT NULL DEFAULT 0,"
+            " error TEXT, created_at TEXT NOT NULL, started_at TEXT, completed_at TEXT, updated_at TEXT,"
+            " results_key TEXT NOT NULL, summary_key TEXT NOT NULL, rows_split INTEGER NOT NULL DEFAULT 0,"
+            " split_lease_until REAL NOT NULL DEFAULT 0, redrives INTEGER NOT NULL DEFAULT 0)"
+        )
+        db.execute(f"CREATE TABLE results (job_id TEXT NOT NULL, {fields}, PRIMARY KEY (job_id, row)) WITHOUT ROWID")
+        db.execute("CREATE TABLE counted_chunks (job_id TEXT, chunk_id TEXT, PRIMARY KEY (job_id, chunk_id))")
+        db.execute(
+            "INSERT INTO jobs (job_id, state, source, total, done, succeeded, invalid, created_at, results_key,"
+            " summary_key) VALUES (?, 'PROCESSING', ?, 150, 2, 1, 1, ?, 'r.csv', 's.json')",
+            (job_id, '{"bucket": "local", "key": "inbox/acme/a.csv", "version": "1"}', T0.isoformat()),
+        )
+        db.executemany(
+            "INSERT INTO results VALUES (?, ?, ?, ?, ?, '', '', '', '', ?, ?)",
+            [
+                (job_id, 1, "C1", "succeeded", "Finalized", "", 0),
+                (job_id, 2, "C2", "invalid", "", "bad date", 0),
+                (job_id, 150, "C150", "failed", "", "timed out", 1),  # a deferred chunk's answered row
+            ],
+        )
+        db.executemany("INSERT INTO counted_chunks VALUES (?, ?)", [(job_id, "0"), (job_id, "0i")])
+
+    store = SqliteJobStore(path)
+
+    assert [(r.row, r.outcome) for r in store.iter_results(job_id)] == [
+        (1, RowOutcome.SUCCEEDED), (2, RowOutcome.INVALID), (150, RowOutcome.FAILED)
+    ]
+    assert store.chunk_results(job_id, ChunkId(0))[1].status == "Finalized"
+    assert store.chunk_results(job_id, ChunkId(1))[150].retryable is True
+    assert not store.count_chunk(job_id, ChunkId(0), [ResultRow(1, "C1", RowOutcome.SUCCEEDED)]), "was counted"
+    assert not store.count_chunk(job_id, ChunkId(0, row_errors=True), [ResultRow(2, "C2", RowOutcome.INVALID)])
+    assert store.count_chunk(job_id, ChunkId(1), [ResultRow(150, "C150", RowOutcome.SUCCEEDED)]), "was partial"
+    store.close()
+    with sqlite3.connect(path) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"results", "counted_chunks"}.isdisjoint(tables)
+    SqliteJobStore(path).close()  # opened again: nothing left to move

@@ -1,8 +1,8 @@
 """The job store's contract, held to by both stores: DynamoDB (on moto, the
 template's table and indexes) and SQLite. Every operation of the port, and the
 rules that make the pipeline exactly-once: conditional state moves, a chunk's
-marker and its counters in one transaction, the split lease, retry uncounting,
-cancel. (The job API's listing and upload operations are in
+results, its marker and its counters in one transaction (results stored per chunk,
+read back in row order), the split lease, retry uncounting, cancel. (The job API's listing and upload operations are in
 test_job_store_api_operations.py.)"""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from claimbatch.domain.job import Job, JobCounts, JobState, OutcomeTally, SourceObject, SplitPlan, new_job
+from claimbatch.domain.job import Job, JobCounts, JobState, SourceObject, SplitPlan, new_job
 from claimbatch.domain.result_row import ResultRow, RowOutcome
+from claimbatch.ports.chunk_ledger import ChunkId
 
 NOW = 1_000_000.0  # epoch seconds of the split leases
 PLAN = SplitPlan(rows_per_message=100, max_rows=1_000_000, max_bytes=1 << 30)
@@ -39,8 +40,8 @@ def _failed(row: int) -> ResultRow:
     return ResultRow(row=row, claim_number=f"C{row}", outcome=RowOutcome.FAILED, error="timed out", retryable=True)
 
 
-def _tally(*results: ResultRow) -> OutcomeTally:
-    return OutcomeTally.of(results)
+def _invalid(row: int) -> ResultRow:
+    return ResultRow(row=row, claim_number=f"X{row}", outcome=RowOutcome.INVALID, error="date_of_birth is not a date")
 
 
 # -- jobs and their states ---------------------------------------------------------------
@@ -162,35 +163,78 @@ def test_the_first_split_records_its_plan_and_every_later_claim_gets_that_one(st
     assert store.claim_split(job.job_id, NOW + 201, NOW + 300, changed) is None, "the lease is taken"
 
 
-# -- results ------------------------------------------------------------------------------
+# -- results, stored per chunk -------------------------------------------------------------
 
 
-def test_results_are_idempotent_per_row_and_read_back_in_row_order(store) -> None:
-    job = _processing(store, total=2_501)
-    rows = [1, 999, 1_000, 1_001, 2_500, 2_501]  # across the DynamoDB store's shards of 1,000 rows
-    store.put_results(job.job_id, [_failed(row) for row in reversed(rows)])
-    store.put_results(job.job_id, [_answered(1_000)])  # written again: the last value holds
+def test_results_are_stored_with_their_chunk_and_read_back_in_row_order(store) -> None:
+    job = _processing(store, total=2_000)
+    # Written out of order; chunk 0's looked-up rows and its row errors interleave.
+    assert store.count_chunk(job.job_id, ChunkId(19), [_answered(row) for row in range(1_901, 2_001)])
+    assert store.count_chunk(job.job_id, ChunkId(0, row_errors=True), [_invalid(2), _invalid(4)])
+    assert store.count_chunk(job.job_id, ChunkId(0), [_answered(3), _failed(1), _answered(5)])
+    assert store.count_chunk(job.job_id, ChunkId(9), [_answered(row) for row in range(901, 1_001)])
 
-    assert store.get_results(job.job_id, [1_000, 2_500, 7]) == {1_000: _answered(1_000), 2_500: _failed(2_500)}
-    assert [result.row for result in store.iter_results(job.job_id)] == rows
-    assert list(store.iter_results(job.job_id))[2] == _answered(1_000)
-    assert store.get_results(job.job_id, []) == {}
+    rows = [result.row for result in store.iter_results(job.job_id)]
+    assert rows == [1, 2, 3, 4, 5, *range(901, 1_001), *range(1_901, 2_001)]
+    assert list(store.iter_results(job.job_id))[:2] == [_failed(1), _invalid(2)]
+    assert store.chunk_results(job.job_id, ChunkId(0)) == {1: _failed(1), 3: _answered(3), 5: _answered(5)}
+    assert store.chunk_results(job.job_id, ChunkId(0, row_errors=True)) == {2: _invalid(2), 4: _invalid(4)}
+    assert store.chunk_results(job.job_id, ChunkId(1)) == {}
+    counts = JobCounts(total=2_000, done=205, succeeded=202, invalid=2, failed=1, retryable=1)
+    assert store.get_job(job.job_id).counts == counts
 
 
-def test_forgotten_results_are_looked_up_again(store) -> None:
+def test_every_field_of_a_result_is_read_back_as_written(store) -> None:
+    job = _processing(store, total=2)
+    full = ResultRow(
+        row=1, claim_number="ZE1", outcome=RowOutcome.SUCCEEDED, status="Finalized", patient_name="ANA LIMA",
+        total_charged="10.00", total_paid="5.00", processed_date="01/02/2025", error="", retryable=False,
+        status_category="F1", status_code="65", payment_number="P1", payment_date="01/03/2025",
+    )
+    odd = ResultRow(2, '"=1+1", ,\n', RowOutcome.FAILED, error="ünïcødé ✓ \x00", retryable=True)
+    store.count_chunk(job.job_id, ChunkId(0), [odd, full])
+
+    assert list(store.iter_results(job.job_id)) == [full, odd]
+
+
+def test_a_deferred_chunks_answered_rows_stay_known_until_it_is_counted(store) -> None:
     job = _processing(store, total=3)
-    store.put_results(job.job_id, [_failed(1), _failed(2), _answered(3)])
+    store.put_partial_results(job.job_id, ChunkId(0), [_answered(1)])
+    store.put_partial_results(job.job_id, ChunkId(0), [_answered(1), _answered(2)])  # a later delivery: replaces
 
-    store.delete_results(job.job_id, [1, 2])
+    assert store.chunk_results(job.job_id, ChunkId(0)) == {1: _answered(1), 2: _answered(2)}
+    assert [result.row for result in store.iter_results(job.job_id)] == [1, 2], "partial rows are results too"
+    assert store.get_job(job.job_id).counts.done == 0, "not counted yet"
 
-    assert list(store.get_results(job.job_id, [1, 2, 3])) == [3]
+    assert store.count_chunk(job.job_id, ChunkId(0), [_answered(1), _answered(2), _failed(3)])
+    store.put_partial_results(job.job_id, ChunkId(0), [_failed(1)])  # a stale delivery, after the count
+
+    assert store.chunk_results(job.job_id, ChunkId(0)) == {1: _answered(1), 2: _answered(2), 3: _failed(3)}
+    assert not store.count_chunk(job.job_id, ChunkId(0), [_answered(1), _answered(2), _answered(3)])
+    assert store.get_job(job.job_id).counts == JobCounts(total=3, done=3, succeeded=2, failed=1, retryable=1)
+
+
+def test_forgotten_partial_results_are_looked_up_again_but_counted_ones_stay(store) -> None:
+    job = _processing(store, total=4)
+    store.put_partial_results(job.job_id, ChunkId(0), [_failed(1), _failed(2), _answered(3)])
+    store.count_chunk(job.job_id, ChunkId(1), [_failed(4)])
+
+    store.forget_results(job.job_id, ChunkId(0), [1, 2])
+    store.forget_results(job.job_id, ChunkId(1), [4])
+    store.forget_results(job.job_id, ChunkId(7), [700])
+
+    assert store.chunk_results(job.job_id, ChunkId(0)) == {3: _answered(3)}
+    assert store.chunk_results(job.job_id, ChunkId(1)) == {4: _failed(4)}
+    store.forget_results(job.job_id, ChunkId(0), [3])
+    assert store.chunk_results(job.job_id, ChunkId(0)) == {}
+    assert [result.row for result in store.iter_results(job.job_id)] == [4]
 
 
 def test_results_of_one_job_are_not_another_jobs(store) -> None:
     first, second = _processing(store, 1, "inbox/a.csv"), _processing(store, 1, "inbox/b.csv")
-    store.put_results(first.job_id, [_answered(1)])
+    store.count_chunk(first.job_id, ChunkId(0), [_answered(1)])
 
-    assert store.get_results(second.job_id, [1]) == {}
+    assert store.chunk_results(second.job_id, ChunkId(0)) == {}
     assert list(store.iter_results(second.job_id)) == []
 
 
@@ -200,12 +244,13 @@ def test_results_of_one_job_are_not_another_jobs(store) -> None:
 def test_a_chunk_is_counted_once_whatever_its_deliveries(store) -> None:
     job = _processing(store, total=3)
 
-    assert store.count_chunk(job.job_id, "0", _tally(_answered(1), _failed(2)))
-    assert not store.count_chunk(job.job_id, "0", _tally(_answered(1), _answered(2)))
-    assert store.count_chunk(job.job_id, "0i", _tally(_answered(3)))
+    assert store.count_chunk(job.job_id, ChunkId(0), [_answered(1), _failed(2)])
+    assert not store.count_chunk(job.job_id, ChunkId(0), [_answered(1), _answered(2)])
+    assert store.count_chunk(job.job_id, ChunkId(0, row_errors=True), [_answered(3)])
 
     counts = store.get_job(job.job_id).counts
     assert counts == JobCounts(total=3, done=3, succeeded=2, failed=1, retryable=1)
+    assert store.chunk_results(job.job_id, ChunkId(0)) == {1: _answered(1), 2: _failed(2)}, "the first count's rows"
 
 
 def test_concurrent_deliveries_of_one_chunk_count_it_once(store) -> None:
@@ -213,46 +258,50 @@ def test_concurrent_deliveries_of_one_chunk_count_it_once(store) -> None:
     outcomes: list[bool] = []
     start = threading.Barrier(8)
 
-    def deliver() -> None:
+    def deliver(n: int) -> None:
         start.wait()
-        outcomes.append(store.count_chunk(job.job_id, "0", _tally(_answered(1), _answered(2))))
+        if n % 2:
+            store.put_partial_results(job.job_id, ChunkId(0), [_answered(1)])  # a deferred delivery meanwhile
+        else:
+            outcomes.append(store.count_chunk(job.job_id, ChunkId(0), [_answered(1), _answered(2)]))
 
-    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
-    assert sorted(outcomes) == [False] * 7 + [True]
+    assert sorted(outcomes) == [False] * 3 + [True]
     assert store.get_job(job.job_id).counts.done == 2
+    assert sorted(store.chunk_results(job.job_id, ChunkId(0))) == [1, 2], "no partial write replaced the count"
 
 
 def test_nothing_is_counted_for_a_job_that_does_not_accept_rows(store) -> None:
     received, cancelled = _job(store, "inbox/a.csv"), _processing(store, 2, "inbox/b.csv")
     store.transition(cancelled.job_id, [JobState.PROCESSING], JobState.CANCELLED)
 
-    assert not store.count_chunk(received.job_id, "0", _tally(_answered(1)))
-    assert not store.count_chunk(cancelled.job_id, "0", _tally(_answered(1)))
-    assert not store.count_chunk("no-such-job", "0", _tally(_answered(1)))
+    assert not store.count_chunk(received.job_id, ChunkId(0), [_answered(1)])
+    assert not store.count_chunk(cancelled.job_id, ChunkId(0), [_answered(1)])
+    assert not store.count_chunk("no-such-job", ChunkId(0), [_answered(1)])
     assert store.get_job(cancelled.job_id).counts.done == 0
-    # The chunk's marker went with the refused count: counted once the job accepts rows.
+    assert store.chunk_results(cancelled.job_id, ChunkId(0)) == {}, "the results went with the refused count"
     store.claim_split(received.job_id, NOW, NOW + 60, PLAN)
-    assert store.count_chunk(received.job_id, "0", _tally(_answered(1)))
+    assert store.count_chunk(received.job_id, ChunkId(0), [_answered(1)])
 
 
-def test_an_empty_tally_counts_nothing(store) -> None:
+def test_an_empty_chunk_counts_nothing(store) -> None:
     job = _processing(store, total=1)
 
-    assert not store.count_chunk(job.job_id, "0", OutcomeTally())
-    assert store.count_chunk(job.job_id, "0", _tally(_answered(1))), "no marker was left behind"
+    assert not store.count_chunk(job.job_id, ChunkId(0), [])
+    assert store.count_chunk(job.job_id, ChunkId(0), [_answered(1)]), "no marker was left behind"
 
 
 def test_aggregation_begins_once_when_every_row_is_done(store) -> None:
     job = _processing(store, total=2)
-    store.count_chunk(job.job_id, "0", _tally(_answered(1)))
+    store.count_chunk(job.job_id, ChunkId(0), [_answered(1)])
     assert not store.try_begin_aggregation(job.job_id), "one row still to come"
 
-    store.count_chunk(job.job_id, "1", _tally(_answered(2)))
+    store.count_chunk(job.job_id, ChunkId(1), [_answered(2)])
 
     assert [store.try_begin_aggregation(job.job_id) for _ in range(3)] == [True, False, False]
     assert store.get_job(job.job_id).state is JobState.AGGREGATING
@@ -261,7 +310,7 @@ def test_aggregation_begins_once_when_every_row_is_done(store) -> None:
 def test_a_job_without_a_total_does_not_begin_aggregating(store) -> None:
     job = _job(store)
     store.claim_split(job.job_id, NOW, NOW + 60, PLAN)
-    store.count_chunk(job.job_id, "0", _tally(_answered(1)))
+    store.count_chunk(job.job_id, ChunkId(0), [_answered(1)])
 
     assert not store.try_begin_aggregation(job.job_id)
 
@@ -270,10 +319,10 @@ def test_a_job_without_a_total_does_not_begin_aggregating(store) -> None:
 
 
 def _completed(store, *results: ResultRow) -> Job:
+    """A COMPLETED job whose row n was chunk n."""
     job = _processing(store, total=len(results))
-    store.put_results(job.job_id, list(results))
     for result in results:
-        assert store.count_chunk(job.job_id, str(result.row), _tally(result))
+        assert store.count_chunk(job.job_id, ChunkId(result.row), [result])
     assert store.try_begin_aggregation(job.job_id)
     assert store.transition(job.job_id, [JobState.AGGREGATING], JobState.COMPLETED, at=datetime.now(UTC))
     return job
@@ -292,27 +341,35 @@ def test_a_retry_reopens_a_completed_job_once_and_numbers_its_attempts(store) ->
 
 def test_uncounting_takes_a_chunk_off_once_and_lets_it_count_again(store) -> None:
     job = _completed(store, _answered(1), _failed(2))
-    assert not store.uncount_chunk(job.job_id, "2", _tally(_failed(2))), "only while the job is being retried"
+    assert not store.uncount_chunk(job.job_id, ChunkId(2), [2]), "only while the job is being retried"
     store.reopen_for_retry(job.job_id)
 
-    assert store.uncount_chunk(job.job_id, "2", _tally(_failed(2)))
-    assert not store.uncount_chunk(job.job_id, "2", _tally(_failed(2))), "the marker is gone"
-    assert not store.uncount_chunk(job.job_id, "9", _tally(_failed(2))), "never counted"
+    assert store.uncount_chunk(job.job_id, ChunkId(2), [2])
+    assert not store.uncount_chunk(job.job_id, ChunkId(2), [2]), "not counted any more"
+    assert not store.uncount_chunk(job.job_id, ChunkId(9), [9]), "never counted"
     assert store.get_job(job.job_id).counts == JobCounts(total=2, done=1, succeeded=1)
+    assert store.chunk_results(job.job_id, ChunkId(2)) == {}
 
-    assert store.count_chunk(job.job_id, "2", _tally(_answered(2)))
+    assert store.count_chunk(job.job_id, ChunkId(2), [_answered(2)])
     assert store.get_job(job.job_id).counts == JobCounts(total=2, done=2, succeeded=2)
     assert store.try_begin_aggregation(job.job_id)
 
 
-def test_a_chunk_with_nothing_to_take_off_is_still_unmarked(store) -> None:
-    job = _completed(store, _answered(1))
+def test_uncounting_keeps_the_results_of_the_rows_not_retried(store) -> None:
+    job = _processing(store, total=4)
+    first = [_answered(1), _failed(2), _answered(3), _failed(4)]
+    store.count_chunk(job.job_id, ChunkId(0), first)
+    store.transition(job.job_id, [JobState.PROCESSING], JobState.COMPLETED, at=datetime.now(UTC))
     store.reopen_for_retry(job.job_id)
-    store.count_chunk(job.job_id, "x", _tally(_answered(1)))
 
-    assert store.uncount_chunk(job.job_id, "x", OutcomeTally())
-    assert store.get_job(job.job_id).counts.done == 2, "nothing was taken off"
-    assert store.count_chunk(job.job_id, "x", _tally(_answered(1)))
+    assert store.uncount_chunk(job.job_id, ChunkId(0), [2, 4])
+
+    assert store.get_job(job.job_id).counts == JobCounts(total=4), "the whole chunk's tally came off"
+    assert store.chunk_results(job.job_id, ChunkId(0)) == {1: _answered(1), 3: _answered(3)}
+    assert [result.row for result in store.iter_results(job.job_id)] == [1, 3]
+    assert not store.count_chunk(job.job_id, ChunkId(0), []), "nothing to count"
+    assert store.count_chunk(job.job_id, ChunkId(0), [_answered(1), _answered(2), _answered(3), _failed(4)])
+    assert store.get_job(job.job_id).counts == JobCounts(total=4, done=4, succeeded=3, failed=1, retryable=1)
 
 
 def test_a_cancelled_retry_neither_uncounts_nor_counts(store) -> None:
@@ -320,15 +377,16 @@ def test_a_cancelled_retry_neither_uncounts_nor_counts(store) -> None:
     store.reopen_for_retry(job.job_id)
     assert store.transition(job.job_id, [JobState.PROCESSING], JobState.CANCELLED, at=datetime.now(UTC))
 
-    assert not store.uncount_chunk(job.job_id, "1", _tally(_failed(1)))
-    assert not store.count_chunk(job.job_id, "1b", _tally(_answered(1)))
+    assert not store.uncount_chunk(job.job_id, ChunkId(1), [1])
+    assert not store.count_chunk(job.job_id, ChunkId(1, row_errors=True), [_answered(1)])
     assert store.get_job(job.job_id).counts == JobCounts(total=1, done=1, failed=1, retryable=1)
+    assert store.chunk_results(job.job_id, ChunkId(1)) == {1: _failed(1)}, "still counted, still there"
     assert job.job_id not in [active.job_id for active in store.list_active_jobs()]
 
 
 def test_a_cancelled_jobs_counters_become_what_its_file_holds(store) -> None:
     job = _processing(store, total=3)
-    store.count_chunk(job.job_id, "0", _tally(_answered(1)))
+    store.count_chunk(job.job_id, ChunkId(0), [_answered(1)])
     store.transition(job.job_id, [JobState.PROCESSING], JobState.CANCELLED)
     counts = JobCounts(total=3, done=3, succeeded=1, cancelled=2)
 

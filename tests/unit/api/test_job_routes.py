@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from claimbatch.api.routes import openapi_document
-from claimbatch.domain.job import JobCounts, JobState, OutcomeTally, job_results_key
+from claimbatch.domain.job import JobCounts, JobState, job_results_key
 from claimbatch.domain.result_row import ResultRow, RowOutcome
 from claimbatch.domain.results_writer import iter_results_csv
+from claimbatch.ports.chunk_ledger import ChunkId
 
 from tests.support.job_api_harness import RawBody
 from tests.unit.api.conftest import T0, later
@@ -100,7 +101,9 @@ def test_another_tenants_job_or_upload_is_404_like_a_missing_one(api):
 
 def test_the_job_view_shows_counts_progress_and_links(api):
     job = api.add_job("inbox/acme/x/c.csv", JobState.PROCESSING)
-    api.store.count_chunk(job.job_id, "0", OutcomeTally(done=3, succeeded=2, failed=1, retryable=1))
+    answered = [ResultRow(row, f"C{row}", RowOutcome.SUCCEEDED) for row in (1, 2)]
+    failed = ResultRow(3, "C3", RowOutcome.FAILED, error="timed out", retryable=True)
+    api.store.count_chunk(job.job_id, ChunkId(0), [*answered, failed])
     with api.store._transaction() as db:  # noqa: SLF001 - a total, as the splitter records it
         db.execute("UPDATE jobs SET total = 4 WHERE job_id = ?", (job.job_id,))
 

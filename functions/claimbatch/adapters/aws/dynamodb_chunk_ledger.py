@@ -1,20 +1,27 @@
-"""ChunkLedger on the job table: a chunk's marker item and the job's counters change
-in one transaction, so a chunk is counted once however often it is delivered."""
+"""ChunkLedger on the job table: a chunk part's item (its results, marked counted) and
+the job's counters change in one transaction, so a chunk is counted once however often
+it is delivered."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from claimbatch.adapters.aws.dynamodb_items import ACCEPTING_ROWS, DynamoTable, job_pk, to_item
+from claimbatch.adapters.aws.dynamodb_chunk_items import chunk_item, chunk_key, is_counted, results_of_item
+from claimbatch.adapters.aws.dynamodb_items import ACCEPTING_ROWS, job_pk, to_item
+from claimbatch.adapters.aws.dynamodb_row_results import NOT_COUNTED, DynamoRowResults
 from claimbatch.domain.job import JobState, OutcomeTally, utc_now
+from claimbatch.domain.result_row import ResultRow
+from claimbatch.domain.result_rows_codec import without_rows
+from claimbatch.ports.chunk_ledger import ChunkId
 
 
-class DynamoChunkLedger(DynamoTable):
-    """Chunk markers and counters, together."""
+class DynamoChunkLedger(DynamoRowResults):
+    """Counted chunk parts and counters, together."""
 
-    def count_chunk(self, job_id: str, chunk_id: str, tally: OutcomeTally) -> bool:
-        """One transaction: the chunk's marker (only if absent) and the counter increments."""
-        increments = tally.increments()
+    def count_chunk(self, job_id: str, chunk: ChunkId, results: Sequence[ResultRow]) -> bool:
+        """One transaction: the part's item with its results, only if not counted yet, and the counter increments."""
+        increments = OutcomeTally.of(results).increments()
         if not increments:
             return False
         names = {f"#c{i}": name for i, name in enumerate(increments)}
@@ -26,8 +33,8 @@ class DynamoChunkLedger(DynamoTable):
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": to_item({"pk": job_pk(job_id), "sk": f"CHUNK#{chunk_id}", "rows": tally.done}),
-                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "Item": chunk_item(job_id, chunk, results, counted=True),
+                    "ConditionExpression": NOT_COUNTED,  # absent, or partial: rows of an earlier delivery
                 }
             },
             {
@@ -42,44 +49,53 @@ class DynamoChunkLedger(DynamoTable):
             },
         ]
         # False: counted before, or the job stopped accepting rows.
-        return self._transact(transaction, f"count chunk {chunk_id} of job {job_id}")
+        return self._transact(transaction, f"count chunk {chunk.key} of job {job_id}")
 
-    def uncount_chunk(self, job_id: str, chunk_id: str, tally: OutcomeTally) -> bool:
+    def uncount_chunk(self, job_id: str, chunk: ChunkId, forget: Sequence[int]) -> bool:
+        item = self._chunk_item(job_id, chunk)
+        if item is None or not is_counted(item):
+            return False
+        stored = results_of_item(item)
+        kept = without_rows(stored, forget)
+        still_counted = {
+            "TableName": self._table,
+            "ConditionExpression": "#counted = :yes",
+            "ExpressionAttributeNames": {"#counted": "counted"},
+            "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+        }
+        part: dict[str, Any]
+        if kept:  # the rows not retried stay, as a partial chunk
+            part = {"Put": {"Item": chunk_item(job_id, chunk, kept, counted=False), **still_counted}}
+        else:
+            part = {"Delete": {"Key": chunk_key(job_id, chunk), **still_counted}}
+        transaction = [part, self._take_off(job_id, OutcomeTally.of(stored))]
+        # False: uncounted meanwhile, or the job is not being retried.
+        return self._transact(transaction, f"uncount chunk {chunk.key} of job {job_id}")
+
+    def _take_off(self, job_id: str, tally: OutcomeTally) -> dict[str, Any]:
+        """The job's side of an uncount: the decrements, only while the job is being retried."""
         decrements = tally.increments()
         job_key = to_item({"pk": job_pk(job_id), "sk": "JOB"})
-        guard: dict[str, Any]
-        if decrements:
-            names = {f"#c{i}": name for i, name in enumerate(decrements)}
-            values: dict[str, Any] = {f":c{i}": -value for i, value in enumerate(decrements.values())}
-            guard = {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": job_key,
-                    "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(decrements))),
-                    "ConditionExpression": "#state = :processing",
-                    "ExpressionAttributeNames": {**names, "#state": "state"},
-                    "ExpressionAttributeValues": to_item({**values, ":processing": JobState.PROCESSING.value}),
-                }
-            }
-        else:
-            guard = {
+        processing = {":processing": JobState.PROCESSING.value}
+        if not decrements:
+            return {
                 "ConditionCheck": {
                     "TableName": self._table,
                     "Key": job_key,
                     "ConditionExpression": "#state = :processing",
                     "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": to_item({":processing": JobState.PROCESSING.value}),
+                    "ExpressionAttributeValues": to_item(processing),
                 }
             }
-        transaction = [
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": to_item({"pk": job_pk(job_id), "sk": f"CHUNK#{chunk_id}"}),
-                    "ConditionExpression": "attribute_exists(pk)",
-                }
-            },
-            guard,
-        ]
-        # False: not counted (any more), or the job is not being retried.
-        return self._transact(transaction, f"uncount chunk {chunk_id} of job {job_id}")
+        names = {f"#c{i}": name for i, name in enumerate(decrements)}
+        values: dict[str, Any] = {f":c{i}": -value for i, value in enumerate(decrements.values())}
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": job_key,
+                "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(decrements))),
+                "ConditionExpression": "#state = :processing",
+                "ExpressionAttributeNames": {**names, "#state": "state"},
+                "ExpressionAttributeValues": to_item({**values, **processing}),
+            }
+        }

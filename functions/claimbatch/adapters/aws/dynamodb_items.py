@@ -14,8 +14,6 @@ from botocore.exceptions import ClientError
 from claimbatch.adapters.aws.retrying import PartialFailureError, PartialRetry
 from claimbatch.domain.job import Job, JobCounts, JobState, SourceObject, SplitPlan
 
-ROWS_PER_SHARD = 1_000
-BATCH_WRITE_LIMIT = 25
 COUNTER_FIELDS = ("done", "succeeded", "not_found", "invalid", "failed", "cancelled", "retryable")
 ACCEPTING_ROWS = (JobState.SPLITTING, JobState.PROCESSING)
 ACTIVE_INDEX = "active-jobs"
@@ -30,10 +28,6 @@ _deserializer = TypeDeserializer()
 
 def job_pk(job_id: str) -> str:
     return f"JOB#{job_id}"
-
-
-def row_key(job_id: str, row: int) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": f"ROWS#{job_id}#{row // ROWS_PER_SHARD:06d}"}, "sk": {"S": f"{row:09d}"}}
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +75,7 @@ def as_decimal(value: float) -> Decimal:
 
 class DynamoTable:
     """The job table and what every role of the store does with it: conditional
-    updates, transactions and batch writes retried as DynamoDB asks, paginated queries."""
+    updates, transactions retried as DynamoDB asks, paginated queries."""
 
     def __init__(self, table_name: str, client: Any, retry: PartialRetry | None = None) -> None:
         self._table = table_name
@@ -127,16 +121,6 @@ class DynamoTable:
                     return False
                 self._retry.pause(attempt)  # TransactionConflict and the like: try again
         raise PartialFailureError(f"could not {what}")
-
-    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        pending = {self._table: requests}
-        for attempt in range(1, self._retry.attempts + 1):
-            answer = self._ddb.batch_write_item(RequestItems=pending)
-            pending = answer.get("UnprocessedItems") or {}
-            if not pending:
-                return
-            self._retry.pause(attempt)
-        raise PartialFailureError(f"{len(pending[self._table])} row results still unprocessed after retries")
 
     def _query(
         self, pk: str, between: tuple[str, str] | None = None, consistent: bool = False

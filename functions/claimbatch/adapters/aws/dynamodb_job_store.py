@@ -1,12 +1,12 @@
 """JobStore on one DynamoDB table (design: docs/aws-design.md, "Table design").
 
-  job item    pk=JOB#<job>              sk=JOB           state, counters, cursor, lease
-  chunk mark  pk=JOB#<job>              sk=CHUNK#<id>    exists once a chunk is counted
-  row result  pk=ROWS#<job>#<shard>     sk=<row:09d>     one item per input row
+  job item    pk=JOB#<job>              sk=JOB                 state, counters, cursor, lease
+  chunk part  pk=JOB#<job>              sk=CHUNK#<chunk:09d>   the results of the rows a chunk looked up
+                                        sk=CHUNK#<chunk:09d>i  the splitter's row errors of the same rows
+              (results zlib-compressed, `counted` once the part is counted; dynamodb_chunk_items.py)
 
-Row items are spread over shards of 1,000 rows so that a large job's writes do
-not all land on one partition; a query per shard, in shard order, reads the
-rows back in input order.
+A query of the job's CHUNK# sort keys reads the results back in row order: the
+chunk numbers are zero-padded, and a chunk's two parts sort next to each other.
 
 Two sparse global secondary indexes hold job items only:
   active-jobs   active_pk="ACTIVE", active_sk=<created_at>#<job>   while the job is not terminal
@@ -20,14 +20,14 @@ The job API's uploads live beside them:
 from __future__ import annotations
 
 from claimbatch.adapters.aws.dynamodb_chunk_ledger import DynamoChunkLedger
-from claimbatch.adapters.aws.dynamodb_items import ACTIVE_INDEX, ROWS_PER_SHARD, TENANT_INDEX, job_of_item
+from claimbatch.adapters.aws.dynamodb_items import ACTIVE_INDEX, TENANT_INDEX, job_of_item
 from claimbatch.adapters.aws.dynamodb_job_lifecycle import DynamoJobLifecycle
 from claimbatch.adapters.aws.dynamodb_job_listing import DynamoJobListing
 from claimbatch.adapters.aws.dynamodb_row_results import DynamoRowResults
 from claimbatch.adapters.aws.dynamodb_split_progress import DynamoSplitProgress
 from claimbatch.adapters.aws.dynamodb_uploads import DynamoUploads
 
-__all__ = ["ACTIVE_INDEX", "ROWS_PER_SHARD", "TENANT_INDEX", "DynamoJobStore", "job_of_item"]
+__all__ = ["ACTIVE_INDEX", "TENANT_INDEX", "DynamoJobStore", "job_of_item"]
 
 
 class DynamoJobStore(

@@ -1,53 +1,75 @@
-"""RowResults on the job table: one item per row, in shards of ROWS_PER_SHARD rows."""
+"""RowResults on the job table: one item per chunk part (dynamodb_chunk_items.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from claimbatch.adapters.aws.dynamodb_items import (
-    BATCH_WRITE_LIMIT,
-    ROWS_PER_SHARD,
-    DynamoTable,
-    row_key,
-    to_item,
+from botocore.exceptions import ClientError
+
+from claimbatch.adapters.aws.dynamodb_chunk_items import (
+    CHUNK_PREFIX,
+    chunk_item,
+    chunk_key,
+    is_counted,
+    results_of_item,
 )
+from claimbatch.adapters.aws.dynamodb_items import DynamoTable, is_condition_failure, job_pk
 from claimbatch.domain.result_row import ResultRow
+from claimbatch.domain.result_rows_codec import without_rows
+from claimbatch.domain.results_order import rows_of_chunks
+from claimbatch.ports.chunk_ledger import ChunkId
+
+NOT_COUNTED = "attribute_not_exists(counted)"
 
 
 class DynamoRowResults(DynamoTable):
-    """Per-row result items: batch-written, read by range or shard after shard."""
+    """Chunk parts' results: read by key, or the job's parts in sort-key (= row) order."""
 
-    def put_results(self, job_id: str, results: Sequence[ResultRow]) -> None:
-        for start in range(0, len(results), BATCH_WRITE_LIMIT):
-            requests = [
-                {"PutRequest": {"Item": {**row_key(job_id, result.row), **to_item(result.to_record())}}}
-                for result in results[start : start + BATCH_WRITE_LIMIT]
-            ]
-            self._batch_write(requests)
+    def _chunk_item(self, job_id: str, chunk: ChunkId) -> dict | None:  # type: ignore[type-arg]
+        answer = self._ddb.get_item(TableName=self._table, Key=chunk_key(job_id, chunk), ConsistentRead=True)
+        return answer.get("Item")
 
-    def get_results(self, job_id: str, rows: Sequence[int]) -> dict[int, ResultRow]:
-        wanted = set(rows)
-        found: dict[int, ResultRow] = {}
-        for shard in sorted({row // ROWS_PER_SHARD for row in wanted}):
-            in_shard = [row for row in wanted if row // ROWS_PER_SHARD == shard]
-            low, high = min(in_shard), max(in_shard)
-            for item in self._query(
-                row_key(job_id, low)["pk"]["S"], between=(f"{low:09d}", f"{high:09d}"), consistent=True
-            ):
-                if int(item["row"]) in wanted:
-                    result = ResultRow.from_record(item)
-                    found[result.row] = result
-        return found
+    def chunk_results(self, job_id: str, chunk: ChunkId) -> dict[int, ResultRow]:
+        item = self._chunk_item(job_id, chunk)
+        return {} if item is None else {result.row: result for result in results_of_item(item)}
+
+    def put_partial_results(self, job_id: str, chunk: ChunkId, results: Sequence[ResultRow]) -> None:
+        if results:
+            self._put_if_not_counted(chunk_item(job_id, chunk, results, counted=False))
+
+    def forget_results(self, job_id: str, chunk: ChunkId, rows: Sequence[int]) -> None:
+        item = self._chunk_item(job_id, chunk)
+        if not rows or item is None or is_counted(item):
+            return
+        kept = without_rows(results_of_item(item), rows)
+        if kept:
+            self._put_if_not_counted(chunk_item(job_id, chunk, kept, counted=False))
+            return
+        try:
+            self._ddb.delete_item(TableName=self._table, Key=chunk_key(job_id, chunk), ConditionExpression=NOT_COUNTED)
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+
+    def _put_if_not_counted(self, item: dict) -> None:  # type: ignore[type-arg]
+        """A partial item never replaces a counted one (a later delivery counted the chunk meanwhile)."""
+        try:
+            self._ddb.put_item(TableName=self._table, Item=item, ConditionExpression=NOT_COUNTED)
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
 
     def iter_results(self, job_id: str) -> Iterator[ResultRow]:
-        job = self.get_job(job_id)
-        total = job.counts.total if job and job.counts.total else 0
-        for shard in range(0, total // ROWS_PER_SHARD + 1):
-            for item in self._query(row_key(job_id, shard * ROWS_PER_SHARD)["pk"]["S"]):
-                yield ResultRow.from_record(item)
+        return rows_of_chunks(self._parts(job_id))
 
-    def delete_results(self, job_id: str, rows: Sequence[int]) -> None:
-        for start in range(0, len(rows), BATCH_WRITE_LIMIT):
-            self._batch_write(
-                [{"DeleteRequest": {"Key": row_key(job_id, row)}} for row in rows[start : start + BATCH_WRITE_LIMIT]]
-            )
+    def _parts(self, job_id: str) -> Iterator[tuple[int, list[ResultRow]]]:
+        paginator = self._ddb.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :chunk)",
+            ExpressionAttributeValues={":pk": {"S": job_pk(job_id)}, ":chunk": {"S": CHUNK_PREFIX}},
+            ConsistentRead=True,
+        ):
+            for item in page["Items"]:
+                if "results" in item:  # a bare marker of a job counted before results were stored per chunk
+                    yield ChunkId.of_key(item["sk"]["S"].removeprefix(CHUNK_PREFIX)).chunk, results_of_item(item)

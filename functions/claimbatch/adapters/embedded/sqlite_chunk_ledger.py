@@ -1,19 +1,25 @@
-"""ChunkLedger on SQLite: a chunk's row in counted_chunks and the job's counters
-change in one transaction, so a chunk is counted once."""
+"""ChunkLedger on SQLite: a chunk part's results with its `counted` mark, and the job's
+counters, change in one transaction, so a chunk is counted once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from claimbatch.adapters.embedded.sqlite_row_results import PART, part_key
 from claimbatch.adapters.embedded.sqlite_tables import ACCEPTING_ROWS, SqliteTables
 from claimbatch.domain.job import JobState, OutcomeTally, utc_now
-
+from claimbatch.domain.result_row import ResultRow
+from claimbatch.domain.result_rows_codec import decode_results, encode_results, without_rows
+from claimbatch.ports.chunk_ledger import ChunkId
 
 class SqliteChunkLedger(SqliteTables):
-    """Chunk markers and counters, together."""
+    """Counted chunk parts and counters, together."""
 
-    def count_chunk(self, job_id: str, chunk_id: str, tally: OutcomeTally) -> bool:
-        increments = tally.increments()
+    def count_chunk(self, job_id: str, chunk: ChunkId, results: Sequence[ResultRow]) -> bool:
+        increments = OutcomeTally.of(results).increments()
         if not increments:
             return False
+        encoded = encode_results(results)
         with self._transaction() as db:
             accepting = db.execute(
                 "SELECT 1 FROM jobs WHERE job_id = ? AND state IN (?, ?)", (job_id, *ACCEPTING_ROWS)
@@ -21,7 +27,10 @@ class SqliteChunkLedger(SqliteTables):
             if accepting is None:
                 return False
             marked = db.execute(
-                "INSERT OR IGNORE INTO counted_chunks (job_id, chunk_id) VALUES (?, ?)", (job_id, chunk_id)
+                "INSERT INTO chunk_results (job_id, chunk, row_errors, counted, results) VALUES (?, ?, ?, 1, ?)"
+                " ON CONFLICT (job_id, chunk, row_errors) DO UPDATE SET counted = 1, results = excluded.results"
+                " WHERE counted = 0",
+                (*part_key(job_id, chunk), encoded),
             )
             if marked.rowcount != 1:
                 return False
@@ -32,17 +41,26 @@ class SqliteChunkLedger(SqliteTables):
             )
             return True
 
-    def uncount_chunk(self, job_id: str, chunk_id: str, tally: OutcomeTally) -> bool:
+    def uncount_chunk(self, job_id: str, chunk: ChunkId, forget: Sequence[int]) -> bool:
         with self._transaction() as db:
             retrying = db.execute(
                 "SELECT 1 FROM jobs WHERE job_id = ? AND state = ?", (job_id, JobState.PROCESSING.value)
             ).fetchone()
-            if retrying is None:
+            record = db.execute(
+                f"SELECT results FROM chunk_results WHERE {PART} AND counted = 1", part_key(job_id, chunk)
+            ).fetchone()
+            if retrying is None or record is None:
                 return False
-            removed = db.execute("DELETE FROM counted_chunks WHERE job_id = ? AND chunk_id = ?", (job_id, chunk_id))
-            if removed.rowcount != 1:
-                return False
-            decrements = tally.increments()
+            stored = decode_results(record["results"])
+            kept = without_rows(stored, forget)
+            if kept:
+                db.execute(
+                    f"UPDATE chunk_results SET counted = 0, results = ? WHERE {PART}",
+                    (encode_results(kept), *part_key(job_id, chunk)),
+                )
+            else:
+                db.execute(f"DELETE FROM chunk_results WHERE {PART}", part_key(job_id, chunk))
+            decrements = OutcomeTally.of(stored).increments()
             if decrements:
                 sets = ", ".join(f"{name} = {name} - ?" for name in decrements)
                 db.execute(f"UPDATE jobs SET {sets} WHERE job_id = ?", (*decrements.values(), job_id))

@@ -1,5 +1,9 @@
 """The SQLite job store's tables: schema (migrated forward when an older data folder
-is opened), the shared connection, and how rows become jobs and results."""
+is opened), the shared connection, and how rows become jobs.
+
+A job's results are kept per chunk part (ports/chunk_ledger.py's ChunkId): one row of
+chunk_results holds the part's rows (domain/result_rows_codec.py), `counted` once the
+part is counted into the job's counters (its marker), 0 while it is partial."""
 
 from __future__ import annotations
 
@@ -10,11 +14,10 @@ from datetime import datetime
 from pathlib import Path
 
 from claimbatch.adapters.embedded.sqlite_database import SqliteDatabase
+from claimbatch.adapters.embedded.sqlite_results_migration import migrate_row_results
 from claimbatch.domain.job import Job, JobCounts, JobState, SourceObject, SplitPlan, tenant_of
-from claimbatch.domain.result_row import ResultRow
 
 COUNTER_FIELDS = ("done", "succeeded", "not_found", "invalid", "failed", "cancelled", "retryable")
-RESULT_FIELDS = tuple(ResultRow.__dataclass_fields__)
 ACCEPTING_ROWS = (JobState.SPLITTING.value, JobState.PROCESSING.value)
 
 SCHEMA = f"""
@@ -40,15 +43,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     split_plan TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at);
-CREATE TABLE IF NOT EXISTS results (
+CREATE TABLE IF NOT EXISTS chunk_results (
     job_id TEXT NOT NULL,
-    {", ".join(f"{name} {'INTEGER' if name in ('row', 'retryable') else 'TEXT'}" for name in RESULT_FIELDS)},
-    PRIMARY KEY (job_id, row)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS counted_chunks (
-    job_id TEXT NOT NULL,
-    chunk_id TEXT NOT NULL,
-    PRIMARY KEY (job_id, chunk_id)
+    chunk INTEGER NOT NULL,
+    row_errors INTEGER NOT NULL,
+    counted INTEGER NOT NULL,
+    results BLOB NOT NULL,
+    PRIMARY KEY (job_id, chunk, row_errors)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS uploads (
     upload_id TEXT PRIMARY KEY,
@@ -78,6 +79,7 @@ class SqliteTables(SqliteDatabase):
             self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at checkpoints, never corrupt
             self._add_missing_columns()
             self._db.executescript(INDEXES)
+            migrate_row_results(self)
 
     def _add_missing_columns(self) -> None:
         present = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
@@ -103,15 +105,6 @@ def position_after(after: str) -> tuple[str, str]:
     if not separator or not created_at or not job_id:
         raise ValueError("not a position in a job listing")
     return created_at, job_id
-
-
-def result_values(result: ResultRow) -> tuple[object, ...]:
-    record = result.to_record()
-    return tuple(int(record[name]) if name == "retryable" else record[name] for name in RESULT_FIELDS)
-
-
-def result_of(record: sqlite3.Row) -> ResultRow:
-    return ResultRow.from_record({name: record[name] for name in RESULT_FIELDS})
 
 
 def job_of_row(row: sqlite3.Row) -> Job:
