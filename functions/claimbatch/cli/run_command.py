@@ -17,8 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from claimbatch.claims.optum_client import OptumClaimsClient
-from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
+from claimbatch.cli.claims_api_config import ConfigurationError, claims_api, lookup_process
 from claimbatch.cli.data_dir import default_data_dir, log_to_file
 from claimbatch.cli.notification_config import local_notifier, smtp_settings
 from claimbatch.cli.run_notifications import NotifyOptionError, notify_channels, report_notifications
@@ -177,7 +176,7 @@ async def _run(
     with claims_api(settings.concurrency, **knobs) as (api_settings, _simulator):
         settings = dataclasses.replace(settings, concurrency=api_settings.max_in_flight)
         notifier = local_notifier(settings.data_dir / DB_NAME, notify)
-        async with EmbeddedRuntime(settings, OptumClaimsClient(api_settings), notifier) as runtime:
+        async with EmbeddedRuntime(settings, lookup_process(api_settings), notifier) as runtime:
             staged = await asyncio.to_thread(_stage_input, file, runtime)
             job = runtime.create_new_job(staged.key, staged.version, staged.size, any_name=True)
             assert job is not None, "a fresh copy always makes a new job"

@@ -17,8 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from claimbatch.claims.optum_client import OptumClaimsClient
-from claimbatch.cli.claims_api_config import ConfigurationError, claims_api
+from claimbatch.cli.claims_api_config import ConfigurationError, claims_api, lookup_process
 from claimbatch.cli.data_dir import default_data_dir, log_to_file
 from claimbatch.cli.notification_config import local_notifier
 from claimbatch.cli.shared_options import DataDirOption, LookupConcurrency
@@ -177,7 +176,7 @@ async def _serve(
         email = "email through SMTP" if notifier.context.senders.email else "no email (CLAIMBATCH_SMTP_HOST is not set)"
         console.print(f"notifications: webhooks, {email}", markup=False)
         async with (
-            EmbeddedRuntime(settings, OptumClaimsClient(api_settings), notifier) as runtime,
+            EmbeddedRuntime(settings, lookup_process(api_settings), notifier) as runtime,
             _job_api(runtime, api),
             _sftp(runtime, sftp),
         ):

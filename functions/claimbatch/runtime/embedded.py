@@ -7,6 +7,8 @@ concurrency, the parts this class starts and stops together:
 
     splitter_threads.py  files split in threads of their own
     worker_pool.py       a bounded chunk queue and the tasks that look rows up
+    lookup_process.py    the claims lookups of whole chunks in a child process (when the
+                         runtime is given a LookupProcess; a provider instance runs in-process)
     aggregator_loop.py   results files and summaries written, jobs ended
     sweeper_loop.py      stalled jobs re-driven
     thread_queues.py     the queue ports for code on other threads (splitters, sweeper, job API)
@@ -27,6 +29,7 @@ from claimbatch.runtime.aggregator_loop import AggregatorLoop
 from claimbatch.runtime.embedded_settings import DB_NAME, UNFINISHED_STATES, EmbeddedSettings
 from claimbatch.runtime.local_jobs import cancel_unfinished, job_for_object, new_job_for_object
 from claimbatch.runtime.local_notifier import LocalNotifier
+from claimbatch.runtime.lookup_process import LookupProcess
 from claimbatch.runtime.splitter_threads import SplitterThreads
 from claimbatch.runtime.sweeper_loop import sweep_forever
 from claimbatch.runtime.thread_handoff import LoopHandoff, RuntimeStopping
@@ -61,6 +64,8 @@ class EmbeddedRuntime:
 
     async def start(self) -> None:
         self._handoff.loop = asyncio.get_running_loop()
+        if isinstance(self.provider, LookupProcess):
+            await self.provider.start()  # ready before the first chunk: a child takes a second to start
         self._pool.start(self.queues)
         self._aggregator.start()
         self._spawn(sweep_forever(self.settings, self.store, self.queues))

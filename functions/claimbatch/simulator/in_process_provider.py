@@ -4,6 +4,8 @@ at the speed of a function call. For benchmarks of everything but the wire."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from claimbatch.claims.claim_choice import outcome_of
 from claimbatch.claims.optum_schema import InquiryResponse, inquiry_body
 from claimbatch.claims.provider import ProviderStats
@@ -18,6 +20,13 @@ class InProcessSimulatedProvider:
         self._payer_id = payer_id
 
     async def lookup(self, query: ClaimQuery) -> LookupOutcome:
+        return self._answer(query)
+
+    async def lookup_many(self, queries: Sequence[ClaimQuery]) -> list[LookupOutcome]:
+        # Nothing here waits: one loop, not a task per claim.
+        return [self._answer(query) for query in queries]
+
+    def _answer(self, query: ClaimQuery) -> LookupOutcome:
         self.stats.requests += 1
         search_input = inquiry_body(query, self._payer_id)["variables"]["searchClaimInput"]  # type: ignore[index]
         try:
