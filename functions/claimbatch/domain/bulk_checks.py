@@ -58,6 +58,26 @@ def us_dates_in_bulk(texts: list[str], today: date) -> list[date | None] | None:
     return births
 
 
+def quick_iso_birth(text: str, today: date) -> str | None:
+    """The ISO date of a date_of_birth written MM/DD/YYYY or YYYY-MM-DD, when
+    value_rules.parse_date_of_birth accepts it (as that date); None for any other
+    text (then the rule decides). date.fromisoformat takes nothing but ASCII
+    digits where digits belong, as the rule's patterns do."""
+    if len(text) != 10:
+        return None
+    if text[2] == "/" and text[5] == "/":
+        iso = f"{text[6:]}-{text[:2]}-{text[3:5]}"
+    elif text[4] == "-" and text[7] == "-":
+        iso = text
+    else:
+        return None
+    try:
+        born = date.fromisoformat(iso)
+    except ValueError:
+        return None
+    return iso if _EARLIEST_BIRTH <= born <= today else None
+
+
 # ClaimQuery's fields, in order: the columns a row is checked by.
 QUERY_FIELDS = ("claim_number", "first_name", "last_name", "date_of_birth", "subscriber_id")
 _ROW_FIELDS = ("row", "query")

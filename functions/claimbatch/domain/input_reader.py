@@ -25,11 +25,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from itertools import chain, compress, count, repeat
-from operator import not_
+from operator import attrgetter, is_, not_
 
 from claimbatch import defaults
-from claimbatch.domain.bulk_checks import QUERY_FIELDS, not_plain_ids, us_dates_in_bulk, valid_rows_builder
-from claimbatch.domain.claim_row import ClaimQuery, InvalidRow, ParsedRow, ValidRow
+from claimbatch.domain.bulk_checks import (
+    QUERY_FIELDS,
+    ValidRowsBuilder,
+    not_plain_ids,
+    quick_iso_birth,
+    valid_rows_builder,
+)
+from claimbatch.domain.claim_row import ClaimQuery, InvalidRow, ParsedRow, RowBatch, ValidColumns, ValidRow
 from claimbatch.domain.csv_records import BrokenRecord, DelimitedText, RecordGrid
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.header_aliases import ColumnPositions, count_known_columns, resolve_columns
@@ -44,7 +50,9 @@ from claimbatch.domain.value_rules import (
     parse_date_of_birth,
 )
 
-DATE_CACHE_SIZE = 50_000  # distinct date_of_birth texts remembered per file
+# Distinct date_of_birth texts remembered per file (about 17 MB at most): every date since
+# 1900 written in two or three ways. Texts past it are read by quick_iso_birth, a bit slower.
+DATE_CACHE_SIZE = 120_000
 NAME_CACHE_SIZE = 100_000  # distinct valid names remembered per file
 MIN_RECORD_BUDGET = 65_536  # characters a record may take before it is given up on
 
@@ -79,16 +87,38 @@ def read_claim_rows(
 
     Raises InputFileError during iteration (see the module docstring).
     """
+    batches = read_claim_batches(chunks, limits, start_after_row=start_after_row, today=today)
+    return chain.from_iterable(map(_parsed_rows, batches, repeat(valid_rows_builder())))
+
+
+def read_claim_batches(
+    chunks: Iterable[bytes],
+    limits: InputLimits = InputLimits(),
+    *,
+    start_after_row: int = 0,
+    today: date | None = None,
+) -> Iterator[RowBatch]:
+    """The same rows as `read_claim_rows`, a batch of consecutive rows at a time,
+    the valid ones as columns (no object per row): the splitter's fast path."""
     if start_after_row < 0:
         raise ValueError("start_after_row must not be negative")
     if isinstance(chunks, bytes | bytearray | memoryview):  # a whole file in memory is one chunk
         chunks = [bytes(chunks)]
-    return chain.from_iterable(_parsed_batches(chunks, limits, start_after_row, today))
+    return _row_batches(chunks, limits, start_after_row, today)
 
 
-def _parsed_batches(
+def _parsed_rows(batch: RowBatch, build: ValidRowsBuilder) -> list[ParsedRow]:
+    valid = batch.valid
+    births = list(map(date.fromisoformat, valid.births))
+    rows = build(valid.rows, valid.claim_numbers, valid.first_names, valid.last_names, births, valid.subscriber_ids)
+    if batch.invalid:
+        rows = sorted([*rows, *batch.invalid], key=attrgetter("row"))
+    return rows
+
+
+def _row_batches(
     chunks: Iterable[bytes], limits: InputLimits, start_after_row: int, today: date | None
-) -> Iterator[list[ParsedRow]]:
+) -> Iterator[RowBatch]:
     text = decode_text(chunks, max_bytes=limits.max_bytes)
     table = DelimitedText(text, score_header=count_known_columns)
     columns = resolve_columns(table.header)
@@ -97,13 +127,14 @@ def _parsed_batches(
 
 
 class _RowChecker:
-    """Turns batches of records into ParsedRows.
+    """Turns batches of records into RowBatches: valid rows as columns, row errors apart.
 
     A batch is checked a column at a time, with C-level passes that pick out the
-    rows that might break a rule (`_not_plain_ids`, `_not_plain_names`, and for
-    dates `us_dates_in_bulk`, else a per-file cache); all others are built in
-    bulk. Each picked row goes through `_check`, which applies value_rules and
-    names every problem. The passes only ever pick too many rows, never too few.
+    rows that might break a rule (`not_plain_ids`, `_not_plain_names`, and dates
+    through a per-file cache of the texts already read); all others go into the
+    columns as they are. Each picked row goes through `_check`, which applies
+    value_rules and names every problem. The passes only ever pick too many
+    rows, never too few.
     """
 
     def __init__(self, header: Sequence[str], columns: ColumnPositions, limits: InputLimits, today: date) -> None:
@@ -111,17 +142,17 @@ class _RowChecker:
         self._columns = columns
         self._limits = limits
         self._today = today
-        self._dates: dict[str, date] = {}
+        self._births: dict[str, str] = {}  # date_of_birth text → ISO date, for texts that passed
+        self._iso_texts: dict[str, str] = {}
         self._names: set[str] = set()  # names with punctuation seen to pass is_plain_name
         self._has_extra_columns = self._width > len(QUERY_FIELDS)
         self._positions = tuple(getattr(columns, name) for name in QUERY_FIELDS)
-        self._build = valid_rows_builder()
         labels = [cell.strip() or f"column {position + 1}" for position, cell in enumerate(header)]
         for name in QUERY_FIELDS:
             labels[getattr(columns, name)] = name
         self._labels = labels
 
-    def batches(self, table: DelimitedText, start_after_row: int) -> Iterator[list[ParsedRow]]:
+    def batches(self, table: DelimitedText, start_after_row: int) -> Iterator[RowBatch]:
         max_rows = self._limits.max_rows
         budget = max(MIN_RECORD_BUDGET, self._width * (2 * self._limits.max_field_chars + 3) + 2)
         row = 0  # data records read so far
@@ -131,7 +162,8 @@ class _RowChecker:
                 if row > max_rows:
                     raise _too_many_rows(max_rows)
                 if row > start_after_row:
-                    yield [InvalidRow(row, self._claim_before_break(batch), batch.error)]
+                    broken = InvalidRow(row, self._claim_before_break(batch), batch.error)
+                    yield RowBatch(row, row, ValidColumns.empty(), [broken])
                 continue
             batch_first = row + 1
             row += len(batch)
@@ -149,7 +181,7 @@ class _RowChecker:
         claim = broken.leading[position].strip()
         return claim if len(claim) <= self._limits.max_field_chars else ""
 
-    def _check_batch(self, batch: list[list[str]] | RecordGrid, skip: int, first: int, last: int) -> list[ParsedRow]:
+    def _check_batch(self, batch: list[list[str]] | RecordGrid, skip: int, first: int, last: int) -> RowBatch:
         """Rows first..last, which are the records of `batch` from index `skip` on."""
         rows = range(first, last + 1)
         width = self._width
@@ -158,53 +190,68 @@ class _RowChecker:
         records = batch[skip : skip + len(rows)]
         if set(map(len, records)) == {width}:
             return self._check_grid(rows, list(chain.from_iterable(records)))
-        results: list[ParsedRow | None] = []
-        uniform_rows: list[int] = []
-        uniform: list[list[str]] = []
-        slots: list[int] = []
-        for slot, (row, record) in enumerate(zip(rows, records, strict=True)):
-            if len(record) == width:
-                uniform_rows.append(row)
-                uniform.append(record)
-                slots.append(slot)
-                results.append(None)
-            else:
-                results.append(self._ragged(row, record))
-        if uniform:
-            for slot, parsed in zip(
-                slots, self._check_grid(uniform_rows, list(chain.from_iterable(uniform))), strict=True
-            ):
-                results[slot] = parsed
-        return results  # type: ignore[return-value]
+        ragged = [self._ragged(row, record) for row, record in zip(rows, records, strict=True) if len(record) != width]
+        uniform = [(row, record) for row, record in zip(rows, records, strict=True) if len(record) == width]
+        if not uniform:
+            return RowBatch(first, last, ValidColumns.empty(), ragged)
+        checked = self._check_grid(
+            [row for row, _ in uniform], list(chain.from_iterable(record for _, record in uniform))
+        )
+        invalid = sorted([*checked.invalid, *ragged], key=attrgetter("row"))
+        return RowBatch(first, last, checked.valid, invalid)
 
-    def _check_grid(self, rows: Sequence[int], fields: list[str]) -> list[ParsedRow]:
+    def _check_grid(self, rows: Sequence[int], fields: list[str]) -> RowBatch:
         """Rows whose records have as many fields as the header, flat (see RecordGrid)."""
         width = self._width
-        claims, firsts, lasts, birth_texts, subscribers = (
-            list(map(str.strip, fields[position::width])) for position in self._positions
-        )
-        suspects: set[int] = set()
-        births: list[date | None] | None = us_dates_in_bulk(birth_texts, self._today)
-        if births is None:
-            births = list(map(self._dates.get, birth_texts))
-            for index in compress(count(), map(not_, births)):  # dates not seen yet in this file
-                try:
-                    births[index] = self._date(birth_texts[index])
-                except ValueRuleError:
-                    suspects.add(index)
+        columns = [list(map(str.strip, fields[position::width])) for position in self._positions]
+        claims, firsts, lasts, birth_texts, subscribers = columns
+        births, suspects = self._iso_births(birth_texts)
         suspects.update(not_plain_ids(claims), not_plain_ids(subscribers))
         suspects.update(self._not_plain_names(firsts), self._not_plain_names(lasts))
         max_field = self._limits.max_field_chars
-        if self._has_extra_columns and max(map(len, fields)) > max_field:
+        if self._has_extra_columns and fields and max(map(len, fields)) > max_field:
             suspects.update(
                 index
                 for index in range(len(rows))
                 if max(map(len, fields[index * width : (index + 1) * width])) > max_field
             )
-        results = self._build(rows, claims, firsts, lasts, births, subscribers)
-        for index in suspects:
-            results[index] = self._check(rows[index], fields[index * width : (index + 1) * width])
-        return results
+        valid = ValidColumns(list(rows), claims, firsts, lasts, births, subscribers)  # type: ignore[arg-type]
+        invalid: list[InvalidRow] = []
+        if suspects:
+            keep = [True] * len(rows)
+            for index in sorted(suspects):
+                parsed = self._check(rows[index], fields[index * width : (index + 1) * width])
+                if isinstance(parsed, InvalidRow):
+                    invalid.append(parsed)
+                    keep[index] = False
+                else:
+                    births[index] = parsed.query.date_of_birth.isoformat()
+            valid = ValidColumns(*(list(compress(column, keep)) for column in valid.columns()))
+        first = rows[0] if len(rows) else 0
+        return RowBatch(first, rows[-1] if len(rows) else first - 1, valid, invalid)
+
+    def _iso_births(self, texts: list[str]) -> tuple[list[str | None], set[int]]:
+        """The ISO dates of a date_of_birth column, and the positions of the texts that break the rule.
+        A file holds few distinct dates of birth: each text is parsed once (up to DATE_CACHE_SIZE)."""
+        known = self._births
+        births = list(map(known.get, texts))
+        suspects: set[int] = set()
+        if None not in births:
+            return births, suspects
+        today, canonical = self._today, self._iso_texts
+        for index in compress(count(), map(is_, births, repeat(None))):
+            text = texts[index]
+            born = quick_iso_birth(text, today)
+            if born is None:
+                try:
+                    born = parse_date_of_birth(text, today).isoformat()
+                except ValueRuleError:
+                    suspects.add(index)
+                    continue
+            births[index] = born
+            if len(known) < DATE_CACHE_SIZE:
+                known[text] = canonical.setdefault(born, born)  # one string per date, however written
+        return births, suspects
 
     def _not_plain_names(self, values: list[str]) -> Iterable[int]:
         """Positions of the values value_rules.is_plain_name would not pass."""
@@ -264,17 +311,11 @@ class _RowChecker:
             return check_id(name, value)
         if name in ("first_name", "last_name"):
             return check_name(name, value)
-        return self._date(value)
-
-    def _date(self, text: str) -> date:
-        born = parse_date_of_birth(text, self._today)
-        if len(self._dates) < DATE_CACHE_SIZE:
-            self._dates[text] = born
-        return born
+        return parse_date_of_birth(value, self._today)
 
 
 def _too_many_rows(max_rows: int) -> InputFileError:
     return InputFileError(f"file has more than {max_rows:,} data rows (limit)")
 
 
-__all__ = ["InputLimits", "read_claim_rows", "valid_rows_builder"]
+__all__ = ["InputLimits", "read_claim_batches", "read_claim_rows", "valid_rows_builder"]

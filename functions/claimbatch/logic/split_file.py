@@ -4,21 +4,23 @@ hand valid rows on in chunks; resumable from a cursor by a later invocation."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import chain
 
 from claimbatch import defaults
-from claimbatch.domain.claim_row import InvalidRow, ParsedRow, ValidRow
+from claimbatch.domain.claim_row import InvalidRow, RowBatch, ValidColumns
 from claimbatch.domain.errors import InputFileError
-from claimbatch.domain.input_reader import InputLimits, read_claim_rows
+from claimbatch.domain.input_reader import InputLimits, read_claim_batches
 from claimbatch.domain.job import JobState, SourceObject, SplitPlan, utc_now
 from claimbatch.domain.result_row import result_from_invalid
 from claimbatch.domain.text_decoding import format_size
 from claimbatch.logic.completion import complete_if_done
 from claimbatch.observability import logger
 from claimbatch.ports.job_store import ChunkId, JobStore
-from claimbatch.ports.messages import QueuedRow, RowChunk
+from claimbatch.ports.messages import RowChunk
 from claimbatch.ports.object_store import ObjectStore
 from claimbatch.ports.queues import RowQueue, StageSignals
 
@@ -62,9 +64,19 @@ def chunk_id_of_invalid_rows(chunk: int) -> ChunkId:
     return ChunkId(chunk, row_errors=True)
 
 
+@dataclass(frozen=True, slots=True)
+class _ChunkPart:
+    """The rows of a batch that fall in one chunk, up to row `last`."""
+
+    chunk: int
+    last: int
+    valid: ValidColumns
+    invalid: list[InvalidRow]
+
+
 class _ChunkPacker:
-    """Groups parsed rows by chunk (rows chunk*size+1 .. (chunk+1)*size) and
-    flushes them: row errors stored and counted, valid rows queued."""
+    """Groups the rows of each batch by chunk (rows chunk*size+1 .. (chunk+1)*size) and
+    flushes them: row errors stored and counted, valid rows queued as columns."""
 
     def __init__(self, job_id: str, deps: SplitDeps, rows_already_split: int, plan: SplitPlan) -> None:
         self._job_id = job_id
@@ -72,25 +84,38 @@ class _ChunkPacker:
         self._plan = plan
         self._chunk: int | None = None
         self._chunk_last_row = rows_already_split
-        self._valid: list[QueuedRow] = []
+        self._valid = ValidColumns.empty()
         self._invalid: list[InvalidRow] = []
         self._outbox: list[RowChunk] = []
         self._outbox_last_row = rows_already_split
         self.rows_handed_on = rows_already_split  # every row up to here is queued or stored
         self.messages_sent = 0
 
-    def add(self, parsed: ParsedRow) -> bool:
-        """Take one row; True when this flushed a batch to the queue (a safe point for the cursor)."""
-        chunk = self._plan.chunk_of(parsed.row)
+    def parts(self, batch: RowBatch) -> Iterator[_ChunkPart]:
+        """The batch cut at chunk boundaries, in order."""
+        size = self._plan.rows_per_message
+        valid, invalid = batch.valid, batch.invalid
+        row = batch.first
+        while row <= batch.last:
+            chunk = self._plan.chunk_of(row)
+            last = min(batch.last, (chunk + 1) * size)  # the chunk's part of the batch: rows row..last
+            if last == batch.last:
+                yield _ChunkPart(chunk, last, valid, invalid)
+                return
+            cut = bisect_right(valid.rows, last)
+            yield _ChunkPart(chunk, last, valid.sliced(0, cut), [error for error in invalid if error.row <= last])
+            valid, invalid = valid.sliced(cut, len(valid)), [error for error in invalid if error.row > last]
+            row = last + 1
+
+    def add(self, part: _ChunkPart) -> bool:
+        """Take the rows of one chunk; True when this flushed to the queue (a safe point for the cursor)."""
         sent = False
-        if chunk != self._chunk:
+        if part.chunk != self._chunk:
             sent = self._close_chunk()
-            self._chunk = chunk
-        if isinstance(parsed, ValidRow):
-            self._valid.append(QueuedRow.of(parsed))
-        else:
-            self._invalid.append(parsed)
-        self._chunk_last_row = parsed.row
+            self._chunk = part.chunk
+        self._valid.extend(part.valid)
+        self._invalid.extend(part.invalid)
+        self._chunk_last_row = part.last
         return sent
 
     def finish(self) -> None:
@@ -104,9 +129,9 @@ class _ChunkPacker:
             results = [result_from_invalid(row) for row in self._invalid]
             self._deps.store.count_chunk(self._job_id, chunk_id_of_invalid_rows(self._chunk), results)
         if self._valid:
-            self._outbox.append(RowChunk(job_id=self._job_id, chunk=self._chunk, rows=self._valid))
+            self._outbox.append(RowChunk(self._job_id, self._chunk, columns=self._valid))
         self._outbox_last_row = self._chunk_last_row
-        self._chunk, self._valid, self._invalid = None, [], []
+        self._chunk, self._valid, self._invalid = None, ValidColumns.empty(), []
         if len(self._outbox) >= SEND_BATCH:
             self._send()
             return True
@@ -143,8 +168,9 @@ def split_job(job_id: str, deps: SplitDeps, remaining_s: Callable[[], float]) ->
         if rows_already_split == 0:
             check_limits(deps.objects, source, limits)
         chunks = deps.objects.read_chunks(source.bucket, source.key, source.version)
-        for parsed in read_claim_rows(chunks, limits, start_after_row=rows_already_split):
-            if packer.add(parsed):
+        batches = read_claim_batches(chunks, limits, start_after_row=rows_already_split)
+        for part in chain.from_iterable(map(packer.parts, batches)):
+            if packer.add(part):
                 store.save_split_cursor(job_id, packer.rows_handed_on, deps.clock() + settings.lease_s)
                 if remaining_s() < settings.stop_when_remaining_s:
                     return _hand_over(job_id, packer, deps)
@@ -190,7 +216,7 @@ def check_limits(objects: ObjectStore, source: SourceObject, limits: InputLimits
     if breaks - (last in (b"\n", b"\r")) <= limits.max_rows:
         return
     chunks = objects.read_chunks(source.bucket, source.key, source.version)
-    for _ in read_claim_rows(chunks, limits, start_after_row=limits.max_rows):  # yields nothing, raises over the limit
+    for _ in read_claim_batches(chunks, limits, start_after_row=limits.max_rows):  # yields nothing, raises over the limit
         pass
 
 

@@ -88,13 +88,13 @@ def test_the_exact_count_is_needed_only_past_the_limit_of_line_breaks(tmp_path, 
     import claimbatch.logic.split_file as split_file
 
     reads: list[int] = []
-    real = split_file.read_claim_rows
+    real = split_file.read_claim_batches
 
     def counted(*args, **kwargs):
         reads.append(kwargs.get("start_after_row", 0))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(split_file, "read_claim_rows", counted)
+    monkeypatch.setattr(split_file, "read_claim_batches", counted)
     outcome, _, _, _ = _split(tmp_path, _rows(40, "\r\n"), InputLimits(max_rows=40))
 
     assert outcome is SplitOutcome.FINISHED

@@ -1,0 +1,128 @@
+"""The splitter's fast path (read_claim_batches: rows as columns, a batch at a time)
+judges every row exactly as the value rules do, one row at a time."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import claimbatch.domain.input_reader as input_reader
+from claimbatch.domain.claim_row import InvalidRow, ParsedRow, RowBatch, ValidRow
+from claimbatch.domain.input_reader import InputLimits, read_claim_batches, read_claim_rows
+from claimbatch.domain.value_rules import ValueRuleError, check_id, check_name, parse_date_of_birth
+
+TODAY = date(2025, 6, 30)
+HEADER = ["claim_number", "first_name", "last_name", "date_of_birth", "subscriber_id"]
+
+
+def _reference(row: int, values: list[str]) -> ParsedRow:
+    """One row, by the rules alone (no batch, no cache, no quick test)."""
+    from claimbatch.domain.claim_row import ClaimQuery
+
+    claim, first, last, born, subscriber = (value.strip() for value in values)
+    errors: list[str] = []
+    checked: list[object] = []
+    for check, column, value in (
+        (check_id, "claim_number", claim),
+        (check_name, "first_name", first),
+        (check_name, "last_name", last),
+        (None, "date_of_birth", born),
+        (check_id, "subscriber_id", subscriber),
+    ):
+        try:
+            checked.append(parse_date_of_birth(value, TODAY) if check is None else check(column, value))  # type: ignore[operator]
+        except ValueRuleError as error:
+            errors.append(error.message)
+    if errors:
+        return InvalidRow(row, claim, "; ".join(errors))
+    return ValidRow(row, ClaimQuery(*checked))  # type: ignore[arg-type]
+
+
+def _flattened(batches: list[RowBatch]) -> list[ParsedRow]:
+    rows: list[ParsedRow] = []
+    for batch in batches:
+        for parsed in batch.valid.valid_rows():
+            rows.append(parsed)
+        rows.extend(batch.invalid)
+    return sorted(rows, key=lambda parsed: parsed.row)
+
+
+def _file(records: list[list[str]], line_end: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=line_end)
+    writer.writerow(HEADER)
+    writer.writerows(records)
+    return out.getvalue().encode()
+
+
+_day = st.dates(min_value=date(1890, 1, 1), max_value=date(2026, 12, 31))
+_birth = st.one_of(
+    st.builds(lambda d: f"{d.month:02d}/{d.day:02d}/{d.year}", _day),
+    st.builds(lambda d: f"{d.month}/{d.day}/{d.year}", _day),
+    st.builds(date.isoformat, _day),
+    st.builds(lambda d: d.strftime("%Y%m%d"), _day),
+    st.sampled_from(["02/30/1975", "13/45/1975", "01/02/75", "", "x", " 01/02/1975 ", "٠١/٠٢/١٩٧٥"]),
+)
+_id = st.one_of(st.from_regex(r"[A-Z0-9-]{1,12}", fullmatch=True), st.sampled_from(["", "5.79E+08", "A B", " A1 ", "É1"]))
+_name = st.one_of(
+    st.sampled_from(["ANNE", "O'NEIL", "MARY ANN", "李", "Jose\u0301", " LI ", "J*", "", "A,B", 'SAY "HI"', "X" * 61]),
+    st.text(alphabet="abZé '-.", min_size=1, max_size=8),
+)
+_record = st.tuples(_id, _name, _name, _birth, _id).map(list)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    records=st.lists(_record, min_size=1, max_size=600),
+    line_end=st.sampled_from(["\n", "\r\n", "\r"]),
+    start_after=st.integers(min_value=0, max_value=30),
+    cache_size=st.sampled_from([0, 3, 50_000]),
+)
+def test_batches_judge_each_row_as_the_rules_do_one_by_one(
+    records: list[list[str]], line_end: str, start_after: int, cache_size: int
+) -> None:
+    data = _file(records, line_end)
+    expected = [_reference(row, values) for row, values in enumerate(records, 1) if row > start_after]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(input_reader, "DATE_CACHE_SIZE", cache_size)
+        patch.setattr(input_reader, "NAME_CACHE_SIZE", cache_size)
+        batches = list(read_claim_batches([data], start_after_row=start_after, today=TODAY))
+        rows = list(read_claim_rows([data], start_after_row=start_after, today=TODAY))
+
+    assert _flattened(batches) == expected
+    assert rows == expected
+    # Batches are consecutive stretches of rows: each row in exactly one, valid or not
+    covered = [row for batch in batches for row in range(batch.first, batch.last + 1)]
+    assert covered == list(range(start_after + 1, len(records) + 1))
+    for batch in batches:
+        in_batch = sorted([*batch.valid.rows, *(error.row for error in batch.invalid)])
+        assert in_batch == list(range(batch.first, batch.last + 1))
+        assert batch.valid.births == [date.fromisoformat(born).isoformat() for born in batch.valid.births]
+
+
+def test_a_date_read_once_is_read_the_same_later_in_the_file() -> None:
+    # Given the same date texts, valid and not, over many batches
+    records = [[f"C{n}", "ANNE", "LI", ("01/02/1975", "1975-01-02", "02/30/1975")[n % 3], "1"] for n in range(1, 2000)]
+
+    rows = list(read_claim_rows([_file(records, "\n")], InputLimits(), today=TODAY))
+
+    assert [type(parsed).__name__ for parsed in rows] == [("ValidRow", "ValidRow", "InvalidRow")[n % 3] for n in range(1, 2000)]
+    assert {parsed.query.date_of_birth for parsed in rows if isinstance(parsed, ValidRow)} == {date(1975, 1, 2)}
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.one_of(_birth, st.text(alphabet="0123456789/-٣ ", min_size=8, max_size=11)))
+def test_a_date_read_the_quick_way_is_the_date_the_rule_reads(text: str) -> None:
+    from claimbatch.domain.bulk_checks import quick_iso_birth
+
+    assert (quick_iso_birth("01/02/1975", TODAY), quick_iso_birth("1975-01-02", TODAY)) == ("1975-01-02",) * 2
+    quick = quick_iso_birth(text, TODAY)
+
+    if quick is not None:
+        assert parse_date_of_birth(text, TODAY).isoformat() == quick
