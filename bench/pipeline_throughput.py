@@ -111,6 +111,7 @@ async def run_pipeline(
         "workers": runtime.worker_count,
         "provider_stats": vars(provider.stats),
         "lookup_process_peak_rss_mb": getattr(provider, "peak_rss_mb", 0.0),
+        "lookup_process_cpu_s": getattr(provider, "cpu_s", 0.0),
     }
 
 

@@ -83,6 +83,23 @@ async def _look_up_all(todo: list[QueuedRow], deps: WorkerDeps) -> list[_Looked]
     ]
 
 
+def _stored_so_far(chunk: RowChunk, deps: WorkerDeps) -> dict[int, ResultRow] | None:
+    """The chunk's rows already answered (by row); None when its job no longer accepts rows.
+    One trip to the store's thread for both reads."""
+    job = deps.store.get_job(chunk.job_id)
+    if job is None or job.state not in ACCEPTING_ROWS:
+        return None
+    return deps.store.chunk_results(chunk.job_id, ChunkId(chunk.chunk))
+
+
+def _count_and_complete(chunk: RowChunk, results: list[ResultRow], deps: WorkerDeps) -> bool:
+    """Store and count the finished chunk, then end the job's processing if it was the last;
+    True when this delivery counted it. One trip to the store's thread for both writes."""
+    counted = deps.store.count_chunk(chunk.job_id, ChunkId(chunk.chunk), results)
+    complete_if_done(chunk.job_id, deps.store, deps.signals)
+    return counted
+
+
 async def process_chunk(
     chunk: RowChunk, delivery: int, deps: WorkerDeps, first_delivered_at: float | None = None
 ) -> None:
@@ -91,13 +108,11 @@ async def process_chunk(
     `first_delivered_at` (epoch seconds) is when the chunk was first handed to a
     worker; past the patience, transient failures are written as failed rows."""
     store, job_id = deps.store, chunk.job_id
-    job = await asyncio.to_thread(store.get_job, job_id)
-    if job is None or job.state not in ACCEPTING_ROWS:
+    stored = await asyncio.to_thread(_stored_so_far, chunk, deps)
+    if stored is None:
         logger.info("chunk dropped: job does not accept rows", extra={"job_id": job_id, "chunk": chunk.chunk})
         return
 
-    chunk_id = ChunkId(chunk.chunk)
-    stored = await asyncio.to_thread(store.chunk_results, job_id, chunk_id)
     todo = [row for row in chunk.rows if row.row not in stored]
     fresh = await _look_up_all(todo, deps)
 
@@ -107,17 +122,16 @@ async def process_chunk(
     final = [looked.result for looked in fresh if last_delivery or not looked.transient]
     if deferred:
         if final:  # kept, so the next delivery looks up only the deferred rows
+            chunk_id = ChunkId(chunk.chunk)
             await asyncio.to_thread(store.put_partial_results, job_id, chunk_id, [*stored.values(), *final])
         deps.metrics.rows_deferred(len(deferred))
         raise ChunkDeferred(job_id, chunk.chunk, len(deferred), deps.redelivery_delay(delivery))
 
     results = [*stored.values(), *final]
-    tally = OutcomeTally.of(results)
-    counted = await asyncio.to_thread(store.count_chunk, job_id, chunk_id, results)
-    if counted:
+    if await asyncio.to_thread(_count_and_complete, chunk, results, deps):
+        tally = OutcomeTally.of(results)
         deps.metrics.rows_finished(tally)
         logger.info(
             "chunk done",
             extra={"job_id": job_id, "chunk": chunk.chunk, "delivery": delivery, **tally.increments()},
         )
-    await asyncio.to_thread(complete_if_done, job_id, store, deps.signals)

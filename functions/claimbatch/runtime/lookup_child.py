@@ -58,7 +58,8 @@ async def _serve(sock: socket.socket) -> None:
                 break  # the runtime has gone
             if message[0] == "lookup":
                 request: int = message[1]
-                task = asyncio.create_task(_answer(request, message[2], provider, writer))
+                queries = lookup_wire.queries_of(message[2])
+                task = asyncio.create_task(_answer(request, queries, provider, writer))
                 answering[request] = task
                 task.add_done_callback(lambda _, request=request: answering.pop(request, None))
             elif message[0] == "cancel" and (task := answering.get(message[1])) is not None:
@@ -83,13 +84,14 @@ async def _answer(
         logging.getLogger(SERVICE).exception("lookups of a chunk failed", extra={"queries": len(queries)})
         answer: tuple[Any, ...] = ("error", request, type(error).__name__)
     else:
-        answer = ("done", request, outcomes)
+        answer = ("done", request, lookup_wire.outcome_fields(outcomes))
     _send_with_stats(writer, answer, provider)
     await writer.drain()
 
 
 def _send_with_stats(writer: asyncio.StreamWriter, message: tuple[Any, ...], provider: ClaimStatusProvider) -> None:
-    lookup_wire.send(writer, (*message, dict(vars(provider.stats)), _peak_rss_kib()))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    lookup_wire.send(writer, (*message, dict(vars(provider.stats)), (_peak_rss_kib(), usage.ru_utime + usage.ru_stime)))
 
 
 def _peak_rss_kib() -> int:

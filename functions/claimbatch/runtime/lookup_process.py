@@ -21,7 +21,8 @@ in-process (tests with respx or fakes).
 - Its logs: the child's records are written by this process's handlers (the
   JSON log), never printed by the child.
 - Its stats: ProviderStats summed over every child this provider started, as of
-  each child's last answer; `peak_rss_mb` is the largest child's peak.
+  each child's last answer; `peak_rss_mb` is the largest child's peak, `cpu_s`
+  the CPU time they used.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from claimbatch.runtime import lookup_wire
 
 LOOKUP_PROCESS_STOPPED = "claims lookup process stopped"
 CHILD_MODULE = "claimbatch.runtime.lookup_child"
+_STATS_FIELDS = tuple(f.name for f in fields(ProviderStats))
 
 
 class LookupProcessError(Exception):
@@ -58,6 +60,7 @@ class _Child:
     writer: asyncio.StreamWriter
     pending: dict[int, tuple[asyncio.Future[list[LookupOutcome]], int]] = field(default_factory=dict)
     stats: ProviderStats = field(default_factory=ProviderStats)
+    cpu_s: float = 0.0
     alive: bool = True
 
 
@@ -65,6 +68,8 @@ class LookupProcess:
     def __init__(self, factory: ProviderFactory, *, restart_delay_s: float = 1.0, stop_wait_s: float = 5.0) -> None:
         self.stats = ProviderStats()
         self.peak_rss_mb = 0.0
+        self.cpu_s = 0.0  # the children's CPU time, as of their last answers
+        self._ended_cpu_s = 0.0
         self._factory = factory
         self._restart_delay_s = restart_delay_s
         self._stop_wait_s = stop_wait_s
@@ -97,7 +102,7 @@ class LookupProcess:
         answer: asyncio.Future[list[LookupOutcome]] = asyncio.get_running_loop().create_future()
         child.pending[request] = (answer, len(queries))
         try:
-            lookup_wire.send(child.writer, ("lookup", request, list(queries)))
+            lookup_wire.send(child.writer, ("lookup", request, lookup_wire.query_fields(queries)))
             try:
                 await child.writer.drain()
             except ConnectionError:
@@ -177,20 +182,21 @@ class LookupProcess:
             record = logging.makeLogRecord(message[1])
             logging.getLogger(record.name).handle(record)
             return
-        request, body, stats, peak_rss_kib = message[1:]
-        child.stats = ProviderStats(**stats)
+        request, body, stats, (peak_rss_kib, cpu_s) = message[1:]
+        child.stats, child.cpu_s = ProviderStats(**stats), cpu_s
         self._sum_stats(child)
         self.peak_rss_mb = max(self.peak_rss_mb, peak_rss_kib / 1024)
         answer, _ = child.pending.get(request, (None, 0))
         if answer is None or answer.done():
             return
         if kind == "done":
-            answer.set_result(body)
+            answer.set_result(lookup_wire.outcomes_of(body))
         else:
             answer.set_exception(LookupProcessError(f"the claims provider raised {body}"))
 
     def _sum_stats(self, child: _Child) -> None:
-        for name in (f.name for f in fields(ProviderStats)):
+        self.cpu_s = self._ended_cpu_s + child.cpu_s
+        for name in _STATS_FIELDS:
             setattr(self.stats, name, getattr(self._ended, name) + getattr(child.stats, name))
 
     async def _lost(self, child: _Child) -> None:
@@ -198,9 +204,10 @@ class LookupProcess:
         child.alive = False
         child.writer.close()
         lost = sum(count for answer, count in child.pending.values() if not answer.done())
-        for name in (f.name for f in fields(ProviderStats)):
+        self._ended_cpu_s += child.cpu_s
+        for name in _STATS_FIELDS:
             setattr(self._ended, name, getattr(self._ended, name) + getattr(child.stats, name))
-        child.stats = ProviderStats()
+        child.stats, child.cpu_s = ProviderStats(), 0.0
         stopped = LookupOutcome.failed(LOOKUP_PROCESS_STOPPED, retryable=True)
         for answer, count in child.pending.values():
             if not answer.done():

@@ -21,8 +21,12 @@ class ThreadQueues:
         self._split = split
 
     def send_chunks(self, chunks: Sequence[RowChunk]) -> None:
+        if chunks:  # the whole batch in one trip to the loop: a hand-off costs more than a put
+            self._handoff.call(self._send_all(list(chunks)))
+
+    async def _send_all(self, chunks: list[RowChunk]) -> None:
         for chunk in chunks:
-            self._handoff.call(self._send_chunk(chunk))
+            await self._send_chunk(chunk)
 
     def request_aggregation(self, job_id: str) -> None:
         self._handoff.call(self._aggregate(job_id))
