@@ -11,11 +11,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import date
 from itertools import compress, count, repeat
-from operator import itemgetter, not_
+from operator import is_, not_
 from types import MemberDescriptorType
 
 from claimbatch.domain.claim_row import ClaimQuery, ParsedRow, ValidRow
-from claimbatch.domain.value_rules import EARLIEST_BIRTH_YEAR, MAX_ID_CHARS
+from claimbatch.domain.value_rules import (
+    EARLIEST_BIRTH_YEAR,
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    NAME_PUNCTUATION,
+    ValueRuleError,
+    is_plain_name,
+    parse_date_of_birth,
+)
 
 
 _PLAIN_ID = re.compile(rf"[A-Za-z0-9-]{{1,{MAX_ID_CHARS}}}")
@@ -34,28 +42,78 @@ def not_plain_ids(values: list[str]) -> Iterable[int]:
     return compress(count(), map(not_, map(_PLAIN_ID.fullmatch, values)))
 
 
-_ISO_PARTS = itemgetter(slice(6, 10), slice(0, 2), slice(3, 5))  # MM/DD/YYYY → (YYYY, MM, DD)
 _EARLIEST_BIRTH = date(EARLIEST_BIRTH_YEAR, 1, 1)
 
+# Distinct date_of_birth texts remembered per file (about 17 MB at most): every date since
+# 1900 written in two or three ways. Texts past it are read by quick_iso_birth, a bit slower.
+DATE_CACHE_SIZE = 120_000
+NAME_CACHE_SIZE = 100_000  # distinct valid names remembered per file
 
-def us_dates_in_bulk(texts: list[str], today: date) -> list[date | None] | None:
-    """The dates of a column in which every value is a valid MM/DD/YYYY date of
-    birth, as value_rules.parse_date_of_birth reads them; None for any other
-    column (then each value takes the usual way). The usual column, at C speed:
-    date.fromisoformat takes nothing but ASCII digits where digits belong."""
-    size = len(texts)
-    if not size or set(map(len, texts)) != {10}:
-        return None
-    joined = "".join(texts)
-    if joined[2::10] != "/" * size or joined[5::10] != "/" * size:
-        return None
-    try:
-        births: list[date | None] = list(map(date.fromisoformat, map("-".join, map(_ISO_PARTS, texts))))
-    except ValueError:  # 13/45/1975, 0a/01/1975
-        return None
-    if min(births) < _EARLIEST_BIRTH or max(births) > today:  # type: ignore[type-var]
-        return None
-    return births
+
+class BirthDates:
+    """date_of_birth columns read as value_rules.parse_date_of_birth reads each value.
+
+    A file holds few distinct dates of birth (one per day since 1900, in the
+    ways the file writes them): each text is read once and remembered, so most
+    of a column is one dictionary lookup per value.
+    """
+
+    def __init__(self, today: date) -> None:
+        self._today = today
+        self._known: dict[str, str] = {}  # text → ISO date, for texts that passed the rule
+        self._iso_texts: dict[str, str] = {}  # one string per date, however written
+
+    def read(self, texts: list[str]) -> tuple[list[str | None], set[int]]:
+        """The ISO dates (YYYY-MM-DD) of a column, and the positions of the texts that break the rule."""
+        known = self._known
+        births = list(map(known.get, texts))
+        suspects: set[int] = set()
+        if None not in births:
+            return births, suspects
+        today, canonical = self._today, self._iso_texts
+        for index in compress(count(), map(is_, births, repeat(None))):
+            text = texts[index]
+            born = quick_iso_birth(text, today)
+            if born is None:
+                try:
+                    born = parse_date_of_birth(text, today).isoformat()
+                except ValueRuleError:
+                    suspects.add(index)
+                    continue
+            births[index] = born
+            if len(known) < DATE_CACHE_SIZE:
+                known[text] = canonical.setdefault(born, born)
+        return births, suspects
+
+
+class PlainNames:
+    """Picks out the names of a column that value_rules.is_plain_name might not pass."""
+
+    def __init__(self) -> None:
+        self._known: set[str] = set()  # names with punctuation seen to pass is_plain_name
+
+    def suspects(self, values: list[str]) -> Iterable[int]:
+        """Positions of the values is_plain_name would not pass."""
+        letters = "".join(values).replace(" ", "").replace("'", "").replace("-", "").replace(".", "")
+        if (
+            letters.isalpha()  # only letters besides the punctuation names may hold,
+            and all(map(str.strip, values, repeat(NAME_PUNCTUATION)))  # at least one in each name,
+            and max(map(len, values)) <= MAX_NAME_CHARS
+        ):
+            return ()
+        known = self._known
+        suspects = []
+        for index in compress(count(), map(not_, map(str.isalpha, values))):  # "O'NEIL", "प्रिया" (marks), "J*"
+            name = values[index]
+            if name in known:
+                continue
+            if not is_plain_name(name):
+                suspects.append(index)
+            elif len(known) < NAME_CACHE_SIZE:
+                known.add(name)
+        if max(map(len, values)) > MAX_NAME_CHARS:
+            suspects.extend(compress(count(), map(MAX_NAME_CHARS.__lt__, map(len, values))))
+        return suspects
 
 
 def quick_iso_birth(text: str, today: date) -> str | None:

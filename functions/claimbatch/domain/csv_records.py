@@ -93,6 +93,21 @@ def detect_delimiter(header_line: str, score: Callable[[Sequence[str]], int]) ->
     return max(DELIMITERS, key=reading)
 
 
+def _fields_of_lines(text: str, delimiter: str) -> list[str]:
+    """The fields of lines that hold no quote, in one flat list: line breaks (LF, CRLF, CR)
+    read as delimiters; nothing after the last one."""
+    if "\r" not in text:
+        flat = text.replace("\n", delimiter)
+    elif text.count("\r") == text.count("\r\n"):  # CRLF throughout, as Excel writes
+        flat = text.replace("\r\n", delimiter)
+    else:
+        flat = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", delimiter)
+    fields = flat.split(delimiter)
+    if text.endswith(("\n", "\r")):
+        fields.pop()  # after the last line break
+    return fields
+
+
 class DelimitedText:
     """A delimited text once its header is read: `delimiter`, `header`, then `batches()`.
 
@@ -157,9 +172,9 @@ class DelimitedText:
         list of their lines. Blocks whose records all have the header's number of
         fields come as a RecordGrid.
         """
-        if max(map(len, lines)) > self._feed.budget:
-            return None
         text = "".join(lines)
+        if len(text) > self._feed.budget and max(map(len, lines)) > self._feed.budget:
+            return None
         if '"' not in text:  # no quoting: csv would split each line on the delimiter, nothing more
             width, delimiter = len(self.header), self.delimiter
             if (
@@ -167,11 +182,7 @@ class DelimitedText:
                 and set(map(str.count, lines, repeat(delimiter))) == {width - 1}
                 and not (delimiter.isspace() and any(map(str.isspace, lines)))  # blank lines, tab-delimited
             ):
-                if "\r" in text:
-                    text = text.replace("\r\n", "\n").replace("\r", "\n")
-                fields = text.replace("\n", delimiter).split(delimiter)
-                if text.endswith("\n"):
-                    fields.pop()  # after the last line break
+                fields = _fields_of_lines(text, delimiter)
                 if len(fields) == len(lines) * width:
                     return RecordGrid(fields, width)
             return list(map(str.split, map(str.rstrip, lines, repeat("\r\n")), repeat(delimiter)))

@@ -24,15 +24,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
-from itertools import chain, compress, count, repeat
-from operator import attrgetter, is_, not_
+from itertools import chain, compress, repeat
+from operator import attrgetter
 
 from claimbatch import defaults
 from claimbatch.domain.bulk_checks import (
     QUERY_FIELDS,
+    BirthDates,
+    PlainNames,
     ValidRowsBuilder,
     not_plain_ids,
-    quick_iso_birth,
     valid_rows_builder,
 )
 from claimbatch.domain.claim_row import ClaimQuery, InvalidRow, ParsedRow, RowBatch, ValidColumns, ValidRow
@@ -40,20 +41,8 @@ from claimbatch.domain.csv_records import BrokenRecord, DelimitedText, RecordGri
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.header_aliases import ColumnPositions, count_known_columns, resolve_columns
 from claimbatch.domain.text_decoding import decode_text
-from claimbatch.domain.value_rules import (
-    MAX_NAME_CHARS,
-    NAME_PUNCTUATION,
-    ValueRuleError,
-    check_id,
-    check_name,
-    is_plain_name,
-    parse_date_of_birth,
-)
+from claimbatch.domain.value_rules import ValueRuleError, check_id, check_name, parse_date_of_birth
 
-# Distinct date_of_birth texts remembered per file (about 17 MB at most): every date since
-# 1900 written in two or three ways. Texts past it are read by quick_iso_birth, a bit slower.
-DATE_CACHE_SIZE = 120_000
-NAME_CACHE_SIZE = 100_000  # distinct valid names remembered per file
 MIN_RECORD_BUDGET = 65_536  # characters a record may take before it is given up on
 
 
@@ -130,9 +119,9 @@ class _RowChecker:
     """Turns batches of records into RowBatches: valid rows as columns, row errors apart.
 
     A batch is checked a column at a time, with C-level passes that pick out the
-    rows that might break a rule (`not_plain_ids`, `_not_plain_names`, and dates
-    through a per-file cache of the texts already read); all others go into the
-    columns as they are. Each picked row goes through `_check`, which applies
+    rows that might break a rule (bulk_checks: `not_plain_ids`, `PlainNames`, and
+    `BirthDates`, which remembers the date texts of the file already read); all
+    others go into the columns as they are. Each picked row goes through `_check`, which applies
     value_rules and names every problem. The passes only ever pick too many
     rows, never too few.
     """
@@ -142,9 +131,8 @@ class _RowChecker:
         self._columns = columns
         self._limits = limits
         self._today = today
-        self._births: dict[str, str] = {}  # date_of_birth text → ISO date, for texts that passed
-        self._iso_texts: dict[str, str] = {}
-        self._names: set[str] = set()  # names with punctuation seen to pass is_plain_name
+        self._births = BirthDates(today)
+        self._names = PlainNames()
         self._has_extra_columns = self._width > len(QUERY_FIELDS)
         self._positions = tuple(getattr(columns, name) for name in QUERY_FIELDS)
         labels = [cell.strip() or f"column {position + 1}" for position, cell in enumerate(header)]
@@ -186,6 +174,8 @@ class _RowChecker:
         rows = range(first, last + 1)
         width = self._width
         if isinstance(batch, RecordGrid):
+            if skip == 0 and len(batch) == len(rows):
+                return self._check_grid(rows, batch.fields)
             return self._check_grid(rows, batch.fields[skip * width : (skip + len(rows)) * width])
         records = batch[skip : skip + len(rows)]
         if set(map(len, records)) == {width}:
@@ -205,9 +195,9 @@ class _RowChecker:
         width = self._width
         columns = [list(map(str.strip, fields[position::width])) for position in self._positions]
         claims, firsts, lasts, birth_texts, subscribers = columns
-        births, suspects = self._iso_births(birth_texts)
+        births, suspects = self._births.read(birth_texts)
         suspects.update(not_plain_ids(claims), not_plain_ids(subscribers))
-        suspects.update(self._not_plain_names(firsts), self._not_plain_names(lasts))
+        suspects.update(self._names.suspects(firsts), self._names.suspects(lasts))
         max_field = self._limits.max_field_chars
         if self._has_extra_columns and fields and max(map(len, fields)) > max_field:
             suspects.update(
@@ -229,52 +219,6 @@ class _RowChecker:
             valid = ValidColumns(*(list(compress(column, keep)) for column in valid.columns()))
         first = rows[0] if len(rows) else 0
         return RowBatch(first, rows[-1] if len(rows) else first - 1, valid, invalid)
-
-    def _iso_births(self, texts: list[str]) -> tuple[list[str | None], set[int]]:
-        """The ISO dates of a date_of_birth column, and the positions of the texts that break the rule.
-        A file holds few distinct dates of birth: each text is parsed once (up to DATE_CACHE_SIZE)."""
-        known = self._births
-        births = list(map(known.get, texts))
-        suspects: set[int] = set()
-        if None not in births:
-            return births, suspects
-        today, canonical = self._today, self._iso_texts
-        for index in compress(count(), map(is_, births, repeat(None))):
-            text = texts[index]
-            born = quick_iso_birth(text, today)
-            if born is None:
-                try:
-                    born = parse_date_of_birth(text, today).isoformat()
-                except ValueRuleError:
-                    suspects.add(index)
-                    continue
-            births[index] = born
-            if len(known) < DATE_CACHE_SIZE:
-                known[text] = canonical.setdefault(born, born)  # one string per date, however written
-        return births, suspects
-
-    def _not_plain_names(self, values: list[str]) -> Iterable[int]:
-        """Positions of the values value_rules.is_plain_name would not pass."""
-        letters = "".join(values).replace(" ", "").replace("'", "").replace("-", "").replace(".", "")
-        if (
-            letters.isalpha()  # only letters besides the punctuation names may hold,
-            and all(map(str.strip, values, repeat(NAME_PUNCTUATION)))  # at least one in each name,
-            and max(map(len, values)) <= MAX_NAME_CHARS
-        ):
-            return ()
-        known = self._names
-        suspects = []
-        for index in compress(count(), map(not_, map(str.isalpha, values))):  # "O'NEIL", "प्रिया" (marks), "J*"
-            name = values[index]
-            if name in known:
-                continue
-            if not is_plain_name(name):
-                suspects.append(index)
-            elif len(known) < NAME_CACHE_SIZE:
-                known.add(name)
-        if max(map(len, values)) > MAX_NAME_CHARS:
-            suspects.extend(compress(count(), map(MAX_NAME_CHARS.__lt__, map(len, values))))
-        return suspects
 
     def _ragged(self, row: int, record: list[str]) -> InvalidRow:
         position = self._columns.claim_number

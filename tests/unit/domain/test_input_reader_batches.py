@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import claimbatch.domain.input_reader as input_reader
+import claimbatch.domain.bulk_checks as bulk_checks
 from claimbatch.domain.claim_row import InvalidRow, ParsedRow, RowBatch, ValidRow
 from claimbatch.domain.input_reader import InputLimits, read_claim_batches, read_claim_rows
 from claimbatch.domain.value_rules import ValueRuleError, check_id, check_name, parse_date_of_birth
@@ -90,8 +90,8 @@ def test_batches_judge_each_row_as_the_rules_do_one_by_one(
     expected = [_reference(row, values) for row, values in enumerate(records, 1) if row > start_after]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(input_reader, "DATE_CACHE_SIZE", cache_size)
-        patch.setattr(input_reader, "NAME_CACHE_SIZE", cache_size)
+        patch.setattr(bulk_checks, "DATE_CACHE_SIZE", cache_size)
+        patch.setattr(bulk_checks, "NAME_CACHE_SIZE", cache_size)
         batches = list(read_claim_batches([data], start_after_row=start_after, today=TODAY))
         rows = list(read_claim_rows([data], start_after_row=start_after, today=TODAY))
 

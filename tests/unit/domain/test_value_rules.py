@@ -328,18 +328,16 @@ _us_date_text = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(texts=st.lists(_us_date_text, min_size=1, max_size=12))
 def test_dates_read_in_bulk_are_those_the_rule_reads_one_by_one(texts: list[str]) -> None:
-    from claimbatch.domain.bulk_checks import us_dates_in_bulk
+    from claimbatch.domain.bulk_checks import BirthDates
 
-    bulk = us_dates_in_bulk(texts, TODAY)
+    births = BirthDates(TODAY)
+    bulk, breaking = births.read(texts)
+    again, breaking_again = births.read(texts)  # the second time from what it remembers
 
-    one_by_one: list[date] = []
-    for text in texts:
+    for index, text in enumerate(texts):
         try:
-            one_by_one.append(parse_date_of_birth(text, TODAY))
+            expected = parse_date_of_birth(text, TODAY).isoformat()
         except ValueRuleError:
-            assert bulk is None  # a column with any bad value is left to the rule, value by value
-            return
-    if all(len(text) == 10 and text[2] == text[5] == "/" for text in texts):
-        assert bulk == one_by_one
-    else:
-        assert bulk in (None, one_by_one)
+            assert index in breaking and index in breaking_again  # left to the rule, value by value
+            continue
+        assert bulk[index] == again[index] == expected and index not in breaking
