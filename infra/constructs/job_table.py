@@ -1,4 +1,4 @@
-"""The job table: job records, their counters and cursors, and per-row results.
+"""The job table: job records, their counters and cursors, and each chunk's results (one item per chunk).
 
 Keys are generic (`pk`, `sk`, both strings) so that one table holds every item
 type of `claimbatch.adapters.aws.dynamodb_job_store`; items carry their own

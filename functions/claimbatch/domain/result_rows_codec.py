@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from claimbatch.domain.result_row import ResultRow, RowOutcome
 
@@ -53,7 +54,7 @@ def decode_results(data: bytes | str) -> list[ResultRow]:
     return [_result(values) for values in json.loads(data)]
 
 
-def _result(values: list) -> ResultRow:  # type: ignore[type-arg]
+def _result(values: list[Any]) -> ResultRow:
     values[2] = _OUTCOMES[values[2]]
     if len(values) > _RETRYABLE:
         values[_RETRYABLE] = bool(values[_RETRYABLE])

@@ -4,7 +4,7 @@ Binary attribute `results`, `counted` once the part is counted into the job's co
 
 DynamoDB bills a write by the kilobyte (twice inside a transaction) and refuses an
 item over 400 KB, so the results are stored compactly (domain/result_rows_codec.py:
-compact JSON, then zlib), about 15 bytes a row for typical answers. What bounds the
+compact JSON, then zlib): about 3 KB for 100 answered rows. What bounds the
 item: a chunk holds at most MAX_ROWS_PER_MESSAGE (1,000) rows (domain/job.py), and
 should its compressed results still be over RESULTS_LIMIT_BYTES — only text fields of
 thousands of characters can do that: a row error's claim number may be up to the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -25,7 +26,7 @@ NOT_COUNTED = "attribute_not_exists(counted)"
 class DynamoRowResults(DynamoTable):
     """Chunk parts' results: read by key, or the job's parts in sort-key (= row) order."""
 
-    def _chunk_item(self, job_id: str, chunk: ChunkId) -> dict | None:  # type: ignore[type-arg]
+    def _chunk_item(self, job_id: str, chunk: ChunkId) -> dict[str, Any] | None:
         answer = self._ddb.get_item(TableName=self._table, Key=chunk_key(job_id, chunk), ConsistentRead=True)
         return answer.get("Item")
 
@@ -51,7 +52,7 @@ class DynamoRowResults(DynamoTable):
             if not is_condition_failure(error):
                 raise
 
-    def _put_if_not_counted(self, item: dict) -> None:  # type: ignore[type-arg]
+    def _put_if_not_counted(self, item: dict[str, Any]) -> None:
         """A partial item never replaces a counted one (a later delivery counted the chunk meanwhile)."""
         try:
             self._ddb.put_item(TableName=self._table, Item=item, ConditionExpression=NOT_COUNTED)
