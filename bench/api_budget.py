@@ -38,12 +38,21 @@ class RateTimeline:
         self.budget_rps = budget_rps
         self.samples: list[tuple[float, float, int, int]] = []  # (elapsed s, rate, 429s so far, requests so far)
         self.in_flight: list[tuple[float, int, int]] = []  # (elapsed s, lookups in flight, the limit)
+        self.first_sends: list[tuple[float, int, int]] = []  # (elapsed s, rows' first requests so far, all requests)
 
     def observe(self, elapsed: float, job: Any) -> None:
         limiter, stats = self._client.limiter, self._client.stats
         self.samples.append((elapsed, limiter.rate if limiter else self.budget_rps, stats.throttled, stats.requests))
         limit = self._client.in_flight
         self.in_flight.append((elapsed, limit.in_flight, limit.limit))
+        first_sends = stats.requests - stats.retries - self._client.hedger.hedges  # no retry, no hedged copy
+        self.first_sends.append((elapsed, first_sends, stats.requests))
+
+    def last_row_sent(self) -> tuple[float, int]:
+        """When the last row's first request went (as sampled), and the requests sent by then: from
+        then on the job waits on answers (and sends only retries and hedged copies)."""
+        final = self.first_sends[-1][1] if self.first_sends else 0
+        return next(((t, requests) for t, sent, requests in self.first_sends if sent >= final), (0.0, 0))
 
     def send_window_s(self) -> float:
         """From the first request to the last one sent (as sampled)."""
@@ -55,7 +64,9 @@ class RateTimeline:
     def where_the_time_went(self, answered: int, figures: dict[str, Any]) -> dict[str, float]:
         """The job's wall time against the ideal (answered ÷ budget), split into: the limiter below the
         budget (after 429s), the start (before the first request: splitting, the token), the tail (after
-        the last row: the aggregator), and the rest (slots the client had and did not use)."""
+        the last row: the aggregator), the wait for the last answers once every row had been sent (the
+        slowest answers, retries of timed-out ones), and the rest (slots the client had and did not use
+        while rows were still to be sent)."""
         below = 0.0
         for (t0, rate, _, _), (t1, _, _, _) in zip(self.samples, self.samples[1:]):
             below += max(0.0, 1.0 - rate / self.budget_rps) * (t1 - t0)
@@ -63,13 +74,19 @@ class RateTimeline:
         tail = figures["seconds"] - (figures.get("rows_done_s") or figures["seconds"])
         ideal = answered / self.budget_rps
         lost = figures["seconds"] - ideal
+        rows_done = figures.get("rows_done_s") or figures["seconds"]
+        last_sent_s, requests_by_then = self.last_row_sent()
+        sent_after = (self.samples[-1][3] if self.samples else 0) - requests_by_then
+        # Less the budget the retries and hedged copies sent meanwhile used (the ideal counts them).
+        last_answers = max(0.0, rows_done - last_sent_s - sent_after / self.budget_rps)
         return {
             "ideal_s": ideal,
             "lost_s": lost,
             "below_budget_s": below,
             "start_s": start,
             "tail_s": tail,
-            "other_s": lost - below - start - tail,
+            "last_answers_s": last_answers,
+            "other_s": lost - below - start - tail - last_answers,
             "throttled_at_s": [t for (t, _, n, _), (_, _, m, _) in zip(self.samples, self.samples[1:]) if m > n],
         }
 
@@ -127,8 +144,16 @@ def _figures(args: Any, client: Any, timeline: RateTimeline, figures: dict[str, 
     lost = timeline.where_the_time_went(answered, figures)
     progress(
         f"  time lost against the budget: {lost['below_budget_s']:.1f} s with the limiter below it, "
-        f"{lost['start_s']:.1f} s before the first answer, {lost['tail_s']:.1f} s after the last row, "
+        f"{lost['start_s']:.1f} s before the first answer, {lost['last_answers_s']:.1f} s waiting for the last "
+        f"answers after the last row was sent, {lost['tail_s']:.1f} s after the last row, "
         f"{lost['other_s']:.1f} s otherwise"
+    )
+    hedger = client.hedger
+    looked_up = timeline.first_sends[-1][1] if timeline.first_sends else 0
+    progress(
+        f"  {looked_up:,} rows looked up ({looked_up / figures['seconds'] / args.budget_rps:.3f} of the budget in rows); "
+        f"{hedger.hedges} hedged copies of slow requests ({hedger.hedges_won} answered first), "
+        f"{client.stats.retries} retries; last row sent at {timeline.last_row_sent()[0]:.1f} s"
     )
     progress(
         f"  {answered:,} lookups in {figures['seconds']:.1f} s = {lookups_per_s:.1f}/s "
@@ -156,10 +181,16 @@ def _figures(args: Any, client: Any, timeline: RateTimeline, figures: dict[str, 
         "limiter_longest_stall_s": client.limiter.longest_stall_s if client.limiter else None,
         "longest_progress_gap_s": max((b[0] - a[0] for a, b in zip(timeline.samples, timeline.samples[1:])), default=0.0),
         "mean_latency_seen_s": client.in_flight.mean_latency_s,
+        "rows_looked_up": looked_up,
+        "row_utilization": looked_up / figures["seconds"] / args.budget_rps,
+        "hedged_requests": hedger.hedges,
+        "hedges_answered_first": hedger.hedges_won,
+        "retried_requests": client.stats.retries,
+        "last_row_sent_s": timeline.last_row_sent()[0],
         "time_lost": lost,
         "rate_timeline": timeline.samples[:: max(1, len(timeline.samples) // 120)],
         "in_flight_timeline": timeline.in_flight[:: max(1, len(timeline.in_flight) // 120)],
-        **{key: figures[key] for key in ("rows", "seconds", "counts", "provider_stats", "concurrency_note", "workers")
+        **{key: figures[key] for key in ("rows", "seconds", "cpu_s", "counts", "provider_stats", "concurrency_note", "workers")
            if key in figures},
         "concurrency": args.concurrency,
     }

@@ -277,9 +277,20 @@ def _budget_section(budget: dict[str, Any]) -> list[str]:
         f"{budget['concurrency']} lookups in flight{in_flight}.{sending} {budget['answered_lookups']:,} lookups answered in "
         f"{budget['seconds']:.1f} s (job wall time, from its start to its results file) = {budget['lookups_per_s']:.1f}/s; "
         f"{stats['throttled']:,} of {stats['requests']:,} requests answered 429; the client's limiter slowed down "
-        f"{budget.get('rate_limiter_decreases', 0)} times; at most {stats['peak_concurrency']} requests in flight at the simulator.",
+        f"{budget.get('rate_limiter_decreases', 0)} times; at most {stats['peak_concurrency']} requests in flight at the simulator."
+        + _hedging_sentence(budget),
         *_time_lost_lines(budget),
     ]
+
+
+def _hedging_sentence(budget: dict[str, Any]) -> str:
+    if "hedged_requests" not in budget:
+        return ""
+    return (
+        f" {budget['rows_looked_up']:,} rows looked up ({budget['row_utilization']:.3f} of the budget counted in rows); "
+        f"{budget['hedged_requests']} requests slower than most were sent again while the budget had room to spare "
+        f"({budget['hedges_answered_first']} of the copies answered first); {budget['retried_requests']} retries."
+    )
 
 
 def _time_lost_lines(budget: dict[str, Any]) -> list[str]:
@@ -297,8 +308,13 @@ def _time_lost_lines(budget: dict[str, Any]) -> list[str]:
         f"| ideal: answered lookups ÷ budget | {lost['ideal_s']:.1f} |",
         f"| the client's limiter below the budget after 429s, Σ (1 − rate ÷ budget) dt{when} | {lost['below_budget_s']:.1f} |",
         f"| before the first request (split start, token) | {lost['start_s']:.1f} |",
+        *(
+            [f"| waiting for the last answers once every row was sent (less the budget its retries and hedged "
+             f"copies used) | {lost['last_answers_s']:.1f} |"]
+            if "last_answers_s" in lost else []
+        ),
         f"| after the last row (the results file) | {lost['tail_s']:.1f} |",
-        f"| the rest: slots the client had and did not use | {lost['other_s']:.1f} |",
+        f"| the rest: slots the client had and did not use while rows were still to be sent | {lost['other_s']:.1f} |",
         f"| **job wall time** | **{budget['seconds']:.1f}** |",
     ]
 

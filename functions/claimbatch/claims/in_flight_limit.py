@@ -6,6 +6,10 @@ measured on every answer. The limit follows rate x latency x headroom, between
 a floor and a cap that bounds memory and connections, so a payer that answers
 in seconds gets the whole budget used and a fast one no more connections than
 it needs. Without a budget nothing paces the requests, and the limit is the cap.
+The latency is the mean of the last answer times, each weighing the same
+(latency_window.py): one slow answer does not resize the pool, the stated
+latency fills in for the first answers, and the wait for a slot or the pace
+never counts.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
+from claimbatch.claims.latency_window import LatencyWindow, SentRequest
+
 
 @dataclass(frozen=True)
 class InFlightSizing:
@@ -24,13 +30,14 @@ class InFlightSizing:
     floor: int = 4  # never fewer, so a few slow answers do not starve the pool
     # Above rate x mean latency: latency varies, and a slot freed late must not idle the budget.
     headroom: float = 1.5
-    # Weight of each new latency in the running mean: about the last 1/weight answers count.
-    latency_weight: float = 0.02
-    initial_latency_s: float = 1.0  # assumed until answers come back
+    # The latency is measured over this many of the last answers: enough for a steady
+    # mean of a long-tailed payer, few enough to follow a change within seconds at a budget.
+    latency_window: int = 512
+    initial_latency_s: float = 1.0  # assumed (as a floor) until the window is full
 
     def __post_init__(self) -> None:
-        if self.cap < 1 or self.floor < 1 or self.headroom < 1 or not 0 < self.latency_weight <= 1:
-            raise ValueError("in-flight sizing: cap and floor at least 1, headroom at least 1, weight in (0, 1]")
+        if self.cap < 1 or self.floor < 1 or self.headroom < 1 or self.latency_window < 1:
+            raise ValueError("in-flight sizing: cap, floor and window at least 1, headroom at least 1")
 
 
 class AdaptiveInFlightLimit:
@@ -44,11 +51,19 @@ class AdaptiveInFlightLimit:
     def __init__(self, sizing: InFlightSizing, rate: Callable[[], float | None], clock: Callable[[], float]) -> None:
         self._sizing = sizing
         self._rate = rate
-        self._clock = clock
-        self.mean_latency_s = sizing.initial_latency_s
+        self.latencies = LatencyWindow(sizing.latency_window, sizing.initial_latency_s, clock)
         self.in_flight = 0
         self.peak_in_flight = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def mean_latency_s(self) -> float:
+        return self.latencies.mean_s()
+
+    @property
+    def waiting(self) -> int:
+        """Lookups waiting for a slot."""
+        return len(self._waiters)
 
     @property
     def limit(self) -> int:
@@ -69,17 +84,13 @@ class AdaptiveInFlightLimit:
             self._release()
 
     @contextmanager
-    def timed(self) -> Iterator[None]:
-        """Around the request itself: its latency feeds the estimate."""
-        started = self._clock()
+    def timed(self) -> Iterator[SentRequest]:
+        """Around the request itself (after its slot and pace): its answer time feeds the estimate."""
+        request = self.latencies.sent()
         try:
-            yield
+            yield request
         finally:
-            self.observe(self._clock() - started)
-
-    def observe(self, latency_s: float) -> None:
-        weight = self._sizing.latency_weight
-        self.mean_latency_s += weight * (max(0.0, latency_s) - self.mean_latency_s)
+            self.latencies.answered(request)
 
     async def _acquire(self) -> None:
         if not self._waiters and self.in_flight < self.limit:

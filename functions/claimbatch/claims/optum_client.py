@@ -8,6 +8,7 @@ the attempt number and the correlation id only.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 
 import httpx
@@ -15,6 +16,7 @@ import httpx
 from claimbatch.claims import bounded_http
 from claimbatch.claims.answer_reading import Attempt, classify_answer
 from claimbatch.claims.circuit_breaker import BreakerSettings, CircuitBreaker
+from claimbatch.claims.hedged_requests import Hedger, HedgePolicy, MarkSent
 from claimbatch.claims.in_flight_limit import AdaptiveInFlightLimit, InFlightSizing
 from claimbatch.claims.claim_choice import outcome_of
 from claimbatch.claims.optum_schema import OptumClaim, SearchClaim, inquiry_body
@@ -30,12 +32,17 @@ from claimbatch.observability import logger
 TOKEN_PATH = "/apip/auth/sntl/v1/token"  # noqa: S105 - a URL path, not a secret
 INQUIRY_PATH = "/oihub/claim/inquiry/v1"
 CORRELATION_HEADER = "x-optum-consumer-correlation-id"
+SPARE_FOR_S = 1.0  # budget unused this long is spare: copies of slow requests may use it
 STALL_TOLERANCE_S = 0.25  # a paced request woken later than this takes a new slot (no burst after a stall)
 CIRCUIT_OPEN_ERROR = "claims API unavailable (circuit open)"
 CREDENTIALS_REJECTED_ERROR = "claims API rejected the credentials"
 # After our credentials were rejected, no request goes out for this long (the
 # settings must be fixed first); the rows fail at once, retryable by a job retry.
 CREDENTIALS_RETRY_AFTER_S = 300.0
+
+
+def _unmarked() -> None:
+    """A request sent unhedged: nothing times it."""
 
 
 def _credentials_rejected() -> LookupOutcome:
@@ -94,6 +101,11 @@ class OptumClaimsClient:
             lambda: self.limiter.rate if self.limiter is not None else None,
             self._timing.clock,
         )
+        # Copies of slow requests, only while the budget has room to spare (hedged_requests.py).
+        self.hedger = Hedger(HedgePolicy(), self.in_flight.latencies, self._spare_budget, self._timing)
+        # Without a known budget a copy could only take from the payer's own limit: no hedging.
+        self._hedging = limiter is not None and settings.hedge_slow_requests
+        self._spare_since: float | None = None
         self.breaker = CircuitBreaker(
             BreakerSettings(failure_threshold=settings.breaker_failure_threshold, open_for_s=settings.breaker_open_for_s),
             self._timing.clock,
@@ -190,6 +202,19 @@ class OptumClaimsClient:
         else:
             self.breaker.record_success()
 
+    def _spare_budget(self) -> bool:
+        """Budget no lookup has wanted for a while: none waits for a slot or its pace, none is
+        paused, and so for SPARE_FOR_S. A moment's lull between chunks, or the catch-up after
+        the process was held up, is not the end of a job's rows."""
+        limiter, in_flight, now = self.limiter, self.in_flight, self._timing.clock()
+        idle = in_flight.waiting == 0 and in_flight.in_flight < in_flight.limit
+        if limiter is None or not (idle and limiter.has_spare() and now >= self._paused_until):
+            self._spare_since = None
+            return False
+        if self._spare_since is None:
+            self._spare_since = now
+        return now - self._spare_since >= SPARE_FOR_S
+
     async def _wait_while_paused(self) -> None:
         wait = self._paused_until - self._timing.clock()
         if wait > 0:
@@ -207,6 +232,16 @@ class OptumClaimsClient:
             headers["nextPageToken"] = page_token
         return headers
 
+    async def _send(self, body: dict[str, object], headers: dict[str, str], mark_sent: MarkSent) -> httpx.Response:
+        """One request: a slot, its pace inside the slot (a freed slot never lets out a burst), the post."""
+        async with self.in_flight.slot():
+            if self.limiter is not None:
+                await self.limiter.acquire()
+            self.stats.requests += 1
+            mark_sent()
+            with self.in_flight.timed():
+                return await bounded_http.post(self._http, INQUIRY_PATH, self._bounds, json=body, headers=headers)
+
     async def _attempt(self, query: ClaimQuery, page_token: str | None, attempt: int) -> Attempt:
         correlation_id = str(uuid.uuid4())
         try:
@@ -220,19 +255,15 @@ class OptumClaimsClient:
             return Attempt(retry_reason="claims API token endpoint unavailable", api_failed=True)
 
         log_fields: dict[str, object] = {"attempt": attempt, "correlation_id": correlation_id}
+
+        body = inquiry_body(query, self._settings.payer_id)
+
+        def send(copy: int, mark_sent: MarkSent) -> Awaitable[httpx.Response]:
+            copy_id = correlation_id if copy == 0 else str(uuid.uuid4())  # each request its own id
+            return self._send(body, self._headers(token, copy_id, page_token), mark_sent)
+
         try:
-            async with self.in_flight.slot():  # paced inside the slot: a freed slot never lets out a burst
-                if self.limiter is not None:
-                    await self.limiter.acquire()
-                self.stats.requests += 1
-                with self.in_flight.timed():
-                    answer = await bounded_http.post(
-                        self._http,
-                        INQUIRY_PATH,
-                        self._bounds,
-                        json=inquiry_body(query, self._settings.payer_id),
-                        headers=self._headers(token, correlation_id, page_token),
-                    )
+            answer = await (self.hedger.first_answer(send) if self._hedging else send(0, _unmarked))
         except (httpx.TimeoutException, bounded_http.DeadlineExceeded) as error:
             self.stats.server_errors += 1
             logger.warning("inquiry timed out", extra={**log_fields, "error_type": type(error).__name__})

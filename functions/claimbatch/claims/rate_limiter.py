@@ -44,18 +44,27 @@ class AdaptiveRateLimiter:
         self.longest_stall_s = 0.0
 
     async def acquire(self) -> None:
-        for attempt in range(2):  # a new slot once at most: the second wake-up goes whatever its lateness
+        stalled_once = False  # a new slot once at most after a stall: the second wake-up goes whatever its lateness
+        while True:
             now = self._timing.clock()
             slot = max(self._next_slot, now)
             self._next_slot = slot + 1.0 / self.rate
+            booked_at_decrease = self.decreases
             if slot <= now:
                 return
             await self._timing.sleep(slot - now)
+            if self.decreases != booked_at_decrease:
+                continue  # the rate was cut while this request waited: its slot was booked at the old pace
             late = self._timing.clock() - slot
-            if self._budget.max_lateness_s is None or late <= self._budget.max_lateness_s or attempt:
+            if self._budget.max_lateness_s is None or late <= self._budget.max_lateness_s or stalled_once:
                 return
+            stalled_once = True
             self.late_wakeups += 1
             self.longest_stall_s = max(self.longest_stall_s, late)
+
+    def has_spare(self) -> bool:
+        """No request is waiting for its pace: one sent now would go within one interval."""
+        return self._next_slot - self._timing.clock() <= 1.0 / self.rate
 
     def on_success(self) -> None:
         now = self._timing.clock()
@@ -72,3 +81,7 @@ class AdaptiveRateLimiter:
         self._last_decrease = now
         self.decreases += 1
         self.rate = max(self._budget.min_rps, self.rate * self._budget.decrease_factor)
+        # Slots booked at the old pace are void: the requests waiting for them book again at the
+        # new one, from now. Else every request queued for its pace would still go at the old rate
+        # for as long as the queue is (seconds, with many lookups in flight), and be throttled too.
+        self._next_slot = now + 1.0 / self.rate

@@ -6,6 +6,7 @@
 | `E503X<n>`  | 503 on the first n attempts (E503X2: two), then the normal answer |
 | `E429X<n>`  | 429 with `Retry-After` on the first n attempts, then normal       |
 | `E400`      | 400 GRAPHQL_VALIDATION_FAILED                                    |
+| `SLOWX<n>`  | the normal answer after `slow_s` seconds on the first n attempts, then at once |
 | `SLOW`      | the normal answer, after `slow_s` seconds (30 by default)        |
 | `EUNAVX<n>` | 200 with claim507Code E1 on the first n attempts, then normal     |
 | `EUNAV`     | 200 with claim507Code E1 (payer system unavailable) on the first two attempts, then normal |
@@ -42,8 +43,9 @@ class Fault:
     attempts: int | None = None
 
 
-_COUNTED = re.compile(r"^(E503|E429|EUNAV)X(\d)")  # one digit: E503X2001 is E503X2
+_COUNTED = re.compile(r"^(E503|E429|EUNAV|SLOW)X(\d)")  # one digit: E503X2001 is E503X2
 _COUNTED_KINDS = {
+    "SLOW": FaultKind.SLOW,
     "E503": FaultKind.UNAVAILABLE,
     "E429": FaultKind.THROTTLED,
     "EUNAV": FaultKind.PAYER_SYSTEM_UNAVAILABLE,

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from claimbatch.claims.in_flight_limit import AdaptiveInFlightLimit, InFlightSizing
+from claimbatch.claims.latency_window import LatencyWindow
 from tests.support.fake_time import FakeTime
 
 
@@ -15,40 +16,98 @@ def _limit(rate: float | None, cap: int = 500, **sizing: float) -> tuple[Adaptiv
     return AdaptiveInFlightLimit(InFlightSizing(cap=cap, **sizing), lambda: rate, fake.clock), fake  # type: ignore[arg-type]
 
 
+def _answer(limit: AdaptiveInFlightLimit, fake: FakeTime, seconds: float) -> None:
+    """One request timed from its send to its answer `seconds` later."""
+    with limit.timed():
+        fake.now += seconds
+
+
 def test_the_limit_follows_rate_times_latency_with_headroom():
-    limit, _ = _limit(rate=50, headroom=1.5, latency_weight=1.0)
-    limit.observe(2.0)
+    limit, fake = _limit(rate=50, headroom=1.5, latency_window=4)
+    for _ in range(4):
+        _answer(limit, fake, 2.0)
     assert limit.limit == 150  # 50/s x 2 s x 1.5
 
-    limit.observe(0.2)
-    assert limit.limit == 15
+    for _ in range(4):
+        _answer(limit, fake, 0.25)
+    assert limit.limit == 19  # 50/s x 0.25 s x 1.5 = 18.75
 
 
 def test_the_limit_stays_between_the_floor_and_the_cap():
-    limit, _ = _limit(rate=50, cap=100, floor=8, latency_weight=1.0)
-    limit.observe(30.0)
+    limit, fake = _limit(rate=50, cap=100, floor=8, latency_window=1, initial_latency_s=0.001)  # the window holds one
+    _answer(limit, fake, 30.0)
     assert limit.limit == 100
-    limit.observe(0.001)
+    _answer(limit, fake, 0.001)
     assert limit.limit == 8
 
 
 def test_without_a_budget_the_limit_is_the_cap():
-    limit, _ = _limit(rate=None, cap=64)
-    limit.observe(5.0)
+    limit, fake = _limit(rate=None, cap=64)
+    _answer(limit, fake, 5.0)
     assert limit.limit == 64
 
 
-def test_the_latency_estimate_moves_gradually_so_one_slow_answer_does_not_resize_the_pool():
-    limit, _ = _limit(rate=10, latency_weight=0.05, initial_latency_s=1.0)
-    limit.observe(21.0)
-    assert limit.mean_latency_s == pytest.approx(2.0)
-    for _ in range(200):
-        limit.observe(1.0)
-    assert limit.mean_latency_s == pytest.approx(1.0, abs=0.01)
+def test_the_latency_is_the_mean_over_the_last_requests_sent_so_one_slow_answer_does_not_resize_the_pool():
+    limit, fake = _limit(rate=10, latency_window=20, initial_latency_s=1.0)
+    _answer(limit, fake, 21.0)
+    for _ in range(19):
+        _answer(limit, fake, 1.0)
+    assert limit.mean_latency_s == pytest.approx(2.0)  # (21 + 19) / 20
+    for _ in range(20):
+        _answer(limit, fake, 1.0)
+    assert limit.mean_latency_s == pytest.approx(1.0)  # the slow one has left the window
+
+
+def test_at_the_end_of_a_job_the_estimate_is_not_pulled_up_by_the_slowest_answers_alone():
+    # 10 requests of 1 s and 2 of 9 s sent in the same second: a running mean weighing the latest
+    # answers most ends near 9 s; every answer of the window weighs the same: (10 x 1 + 2 x 9) / 12.
+    window = LatencyWindow(size=12, prior_s=1.0, clock=(fake := FakeTime()).clock)
+    quick = [window.sent() for _ in range(10)]
+    slow = [window.sent() for _ in range(2)]
+    fake.now += 1.0
+    for request in quick:
+        window.answered(request)
+    fake.now += 8.0
+    for request in slow:
+        window.answered(request)
+    assert window.mean_s() == pytest.approx(28 / 12)
+    assert window.quantile_s(0.5) == pytest.approx(1.0) and window.quantile_s(0.9) == pytest.approx(9.0)
+
+
+def test_the_stated_latency_fills_in_for_the_first_answers_until_enough_are_in():
+    window = LatencyWindow(size=100, prior_s=1.5, clock=(fake := FakeTime()).clock, prior_answers=10)
+    assert window.mean_s() == 1.5
+    request = window.sent()
+    fake.now += 0.5
+    window.answered(request)
+    assert window.mean_s() == pytest.approx((0.5 + 9 * 1.5) / 10)  # one fast answer says little yet
+    for _ in range(9):
+        window.answered(window.sent())  # answered at once
+    assert window.mean_s() == pytest.approx(0.05)  # ten real answers: the stated latency is gone
+
+
+def test_a_request_that_ends_twice_counts_once():
+    window = LatencyWindow(size=2, prior_s=1.0, clock=(fake := FakeTime()).clock, prior_answers=0)
+    request = window.sent()
+    fake.now += 3.0
+    window.answered(request)
+    fake.now += 5.0
+    window.answered(request)  # given up after it had answered
+    assert request.answer_s == 3.0 and window.mean_s() == pytest.approx(3.0)
+
+
+def test_the_running_sums_stay_exact_over_many_requests():
+    window = LatencyWindow(size=8, prior_s=1.0, clock=(fake := FakeTime(start=1.7e9)).clock)
+    for n in range(10_000):
+        request = window.sent()
+        fake.now += 0.001 * (n % 7)
+        window.answered(request)
+    exact = sum(0.001 * (n % 7) for n in range(10_000 - 8, 10_000)) / 8
+    assert window.mean_s() == pytest.approx(exact, abs=1e-6)  # the clock itself resolves 2e-7 s at 1.7e9
 
 
 async def test_no_more_than_the_limit_run_at_once_and_waiters_go_in_order():
-    limit, fake = _limit(rate=2, cap=100, floor=1, headroom=1.0, latency_weight=1e-9, initial_latency_s=2.0)
+    limit, fake = _limit(rate=2, cap=100, floor=1, headroom=1.0, latency_window=1000, initial_latency_s=2.0)
     assert limit.limit == 4
     started: list[int] = []
     release = asyncio.Event()
@@ -68,7 +127,7 @@ async def test_no_more_than_the_limit_run_at_once_and_waiters_go_in_order():
 
 
 async def test_slower_answers_open_more_slots_for_the_waiters():
-    limit, fake = _limit(rate=10, cap=100, floor=1, headroom=1.0, latency_weight=1.0, initial_latency_s=0.1)
+    limit, fake = _limit(rate=10, cap=100, floor=1, headroom=1.0, latency_window=1, initial_latency_s=0.1)
     assert limit.limit == 1
     gate = asyncio.Event()
     running: list[int] = []
@@ -90,7 +149,7 @@ async def test_slower_answers_open_more_slots_for_the_waiters():
 
 
 async def test_a_cancelled_waiter_gives_its_place_on():
-    limit, _ = _limit(rate=1, cap=100, floor=1, headroom=1.0, latency_weight=1e-9, initial_latency_s=1.0)
+    limit, _ = _limit(rate=1, cap=100, floor=1, headroom=1.0, latency_window=1000, initial_latency_s=1.0)
     hold = asyncio.Event()
 
     async def lookup() -> None:
@@ -112,10 +171,14 @@ def test_nonsense_sizing_is_refused():
         InFlightSizing(cap=0)
     with pytest.raises(ValueError):
         InFlightSizing(cap=10, headroom=0.5)
+    with pytest.raises(ValueError):
+        InFlightSizing(cap=10, latency_window=0)
+    with pytest.raises(ValueError):
+        LatencyWindow(size=10, prior_s=0, clock=FakeTime().clock)
 
 
 async def test_waiters_cancelled_together_while_a_slot_is_freed_end_cancelled_and_leave_no_slot_taken():
-    limit, _ = _limit(rate=1, cap=100, floor=1, headroom=1.0, latency_weight=1e-9, initial_latency_s=1.0)
+    limit, _ = _limit(rate=1, cap=100, floor=1, headroom=1.0, latency_window=1000, initial_latency_s=1.0)
     held = limit.slot()
     await held.__aenter__()
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
 from claimbatch.claims.rate_limiter import AdaptiveRateLimiter, RateBudget
+from claimbatch.claims.retry_policy import RetryTiming
 from tests.support.fake_time import FakeTime
 
 
@@ -87,3 +91,63 @@ async def test_requests_held_up_by_a_stalled_process_take_new_slots_instead_of_g
     assert fake.now - started == pytest.approx(2.1)  # woken 2 s late: a fresh slot, now, as nobody else waits
     await limiter.acquire()
     assert fake.now - started == pytest.approx(2.2)  # and the next a tenth of a second on, not at once
+
+
+class VirtualTime:
+    """Sleepers that overlap, as on a real clock: time jumps to the next wake-up once every task waits."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), id(woken), woken))
+        await woken
+
+    async def run(self, *coroutines: Coroutine[Any, Any, None]) -> None:
+        tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
+        while not all(task.done() for task in tasks):
+            for _ in range(20):
+                await asyncio.sleep(0)  # every task runs until it sleeps or ends
+            if self._sleepers:
+                wake_at, _, woken = heapq.heappop(self._sleepers)
+                self.now = max(self.now, wake_at)
+                woken.set_result(None)
+        await asyncio.gather(*tasks)
+
+
+async def test_after_a_429_the_requests_already_waiting_for_their_pace_go_at_the_new_rate():
+    time = VirtualTime()
+    limiter = AdaptiveRateLimiter(RateBudget(start_rps=10), RetryTiming(sleep=time.sleep, clock=time.clock))
+    sent: list[float] = []
+
+    async def request(n: int) -> None:
+        await limiter.acquire()
+        sent.append(time.now)
+        if n == 2:
+            limiter.on_throttled()  # the third answer is a 429: 5 requests/s from now on
+
+    await time.run(*(request(n) for n in range(10)))  # all ten queued for their pace at once
+
+    gaps = [later - earlier for earlier, later in zip(sent, sent[1:])]
+    assert gaps[:2] == pytest.approx([0.1, 0.1])
+    assert all(gap >= 0.2 - 1e-9 for gap in gaps[2:]), gaps  # none of the queued ones at the old pace
+    assert sent[-1] - sent[2] == pytest.approx(7 * 0.2)
+
+
+async def test_without_a_429_queued_requests_keep_their_pace():
+    time = VirtualTime()
+    limiter = AdaptiveRateLimiter(RateBudget(start_rps=10), RetryTiming(sleep=time.sleep, clock=time.clock))
+    sent: list[float] = []
+
+    async def request() -> None:
+        await limiter.acquire()
+        sent.append(time.now)
+
+    await time.run(*(request() for _ in range(10)))
+
+    assert [later - earlier for earlier, later in zip(sent, sent[1:])] == pytest.approx([0.1] * 9)

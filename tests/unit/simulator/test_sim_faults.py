@@ -19,6 +19,7 @@ from claimbatch.simulator.faults import Fault, FaultKind, FaultTracker, parse_fa
         ("E400123", Fault(FaultKind.BAD_REQUEST)),
         ("SLOW1", Fault(FaultKind.SLOW)),
         ("slow1", Fault(FaultKind.SLOW)),
+        ("SLOWX1A", Fault(FaultKind.SLOW, attempts=1)),
         ("EUNAV01", Fault(FaultKind.PAYER_SYSTEM_UNAVAILABLE, attempts=2)),
         ("EGQL7", Fault(FaultKind.GRAPHQL_ERRORS)),
         ("EUNAVX1", Fault(FaultKind.PAYER_SYSTEM_UNAVAILABLE, attempts=1)),
