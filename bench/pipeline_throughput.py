@@ -137,7 +137,11 @@ def main() -> None:
 
         asyncio.run(idle())
         idle_mb = peak_rss_mb() + lookups.peak_rss_mb
-        write_result(args.result, {"idle_rss_mb": idle_mb, "lookup_process_peak_rss_mb": lookups.peak_rss_mb})
+        write_result(
+            args.result,
+            {"idle_rss_mb": idle_mb, "lookup_process_peak_rss_mb": lookups.peak_rss_mb},
+            extra_rss_mb=lookups.peak_rss_mb,
+        )
         return
 
     source = claims_file(args.rows)

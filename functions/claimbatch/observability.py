@@ -33,8 +33,19 @@ def make_tracer() -> Tracer:
 
 
 logger = Logger(service=SERVICE)
-tracer = make_tracer()
 metrics = Metrics(namespace=SERVICE, service=SERVICE)
+tracer: Tracer  # made on first use, by __getattr__ below
+
+
+def __getattr__(name: str) -> Any:
+    """`tracer`, made when first imported: the Lambda handlers import it (at a cold start,
+    as before); the embedded runtime and its lookup process never do, so they never load
+    the X-Ray SDK and the botocore it brings (about 40 MB of memory each)."""
+    if name == "tracer":
+        global tracer
+        tracer = make_tracer()
+        return tracer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _begin_lookup_subsegment() -> Any:
