@@ -2,7 +2,10 @@
 
 py-spy samples every thread 100 times a second and keeps only samples that
 hold the GIL (`--gil`): the Python work, which one process does one piece at a
-time whatever the number of cores. Each sample is given to the innermost frame
+time whatever the number of cores. It samples the benchmark's child processes
+too (`--subprocesses`: the embedded runtime's lookup process does the lookups),
+and the summary leaves out the claims API simulator's (a remote payer's CPU is
+not ours), so the shares are of the pipeline's Python work in all its processes. Each sample is given to the innermost frame
 that belongs to a known part (a pydantic or strptime frame goes to the
 claimbatch code that called it).
 """
@@ -68,6 +71,8 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 OTHER = "other"
 _LINE = re.compile(r":\d+\)$")
+# The process frame py-spy puts first in a simulator's samples (bench.child.external_simulator).
+SIMULATOR_PROCESS = "claimbatch.cli.main simulator"
 
 
 def py_spy() -> str | None:
@@ -84,7 +89,10 @@ def record(
     if executable is None:
         return False
     raw_out.parent.mkdir(parents=True, exist_ok=True)
-    sampler = [executable, "record", "--format", "raw", "--gil", "--nonblocking", "--rate", str(rate), "--output", str(raw_out), "--"]
+    sampler = [
+        executable, "record", "--format", "raw", "--gil", "--nonblocking", "--subprocesses",
+        "--rate", str(rate), "--output", str(raw_out), "--",
+    ]
     try:
         subprocess.run(sampler + command, cwd=cwd, env=env, check=True, timeout=timeout_s, capture_output=True)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
@@ -118,6 +126,8 @@ def summarize(
         if not stack or not count.isdigit():
             continue
         frames = stack.split(";")
+        if all(frame.startswith("process ") for frame in frames):
+            continue  # processes only, no Python frame (one starting or exiting): no work of ours
         if within is not None and not any(within in frame for frame in frames):
             continue
         if any(text in frame for frame in frames for text in excluding):

@@ -140,7 +140,7 @@ def run_profile(name: str, module: str, args: tuple[str, ...], within: str | Non
     if not profiles.record(command, raw, cwd=REPO, timeout_s=300, env=child_environment()):
         clock.say(f"profile of {name}: py-spy could not record")
         return None
-    summary = profiles.summarize(raw, within=within, excluding=("csv_reader_rows_per_s", "<frozen importlib"))
+    summary = profiles.summarize(raw, within=within, excluding=("csv_reader_rows_per_s", "<frozen importlib", profiles.SIMULATOR_PROCESS))
     summary["command"] = " ".join(["python", "-m", module, *args])
     if result.exists():
         summary["figures"] = json.loads(result.read_text())
