@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from claimbatch.domain.job import MAX_ROWS_PER_MESSAGE
 from infra.stack_constants import (
     ACTIVE_JOBS_INDEX,
     ARCHITECTURES,
@@ -47,6 +48,11 @@ def settings_problems(settings: Settings) -> list[str]:
             f"visibility timeout ({quiet_s:g} s)"
         )
     problems += _retry_problems(settings)
+    if not 1 <= settings.rows_per_message <= MAX_ROWS_PER_MESSAGE:
+        problems.append(
+            f"rows_per_message {settings.rows_per_message}: between 1 and {MAX_ROWS_PER_MESSAGE:,} "
+            "(a chunk's results are stored in one table item)"
+        )
     if settings.max_redrives < 1:
         problems.append("max_redrives must be at least 1")
     if not 2 <= settings.sweep_every_minutes <= 60:

@@ -151,6 +151,8 @@ def test_an_upload_the_splitter_would_refuse_is_not_allowed_by_the_form() -> Non
         ({"max_redelivery_delay_s": 50_000}, "redelivery delays"),  # past SQS's 12 hours of visibility
         ({"redelivery_base_s": 10, "max_redelivery_delay_s": 5}, "redelivery delays"),
         ({"lookup_max_attempts": 0}, "lookup_max_attempts"),
+        ({"rows_per_message": 1_001}, "rows_per_message 1001: between 1 and 1,000"),
+        ({"rows_per_message": 0}, "rows_per_message 0"),
     ],
 )
 def test_redelivery_and_lookup_settings_are_checked(values: dict[str, Any], complaint: str) -> None:
