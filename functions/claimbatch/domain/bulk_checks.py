@@ -117,16 +117,22 @@ class PlainNames:
 
 
 def quick_iso_birth(text: str, today: date) -> str | None:
-    """The ISO date of a date_of_birth written MM/DD/YYYY or YYYY-MM-DD, when
-    value_rules.parse_date_of_birth accepts it (as that date); None for any other
-    text (then the rule decides). date.fromisoformat takes nothing but ASCII
-    digits where digits belong, as the rule's patterns do."""
-    if len(text) != 10:
-        return None
-    if text[2] == "/" and text[5] == "/":
+    """The ISO date of a date_of_birth written MM/DD/YYYY, M/D/YYYY, YYYY-MM-DD or
+    YYYYMMDD, when value_rules.parse_date_of_birth accepts it (as that date); None
+    for any other text (then the rule decides). date.fromisoformat takes nothing
+    but ASCII digits where digits belong, as the rule's patterns do."""
+    size = len(text)
+    if size == 10 and text[2] == "/" and text[5] == "/":
         iso = f"{text[6:]}-{text[:2]}-{text[3:5]}"
-    elif text[4] == "-" and text[7] == "-":
+    elif size == 10 and text[4] == "-" and text[7] == "-":
         iso = text
+    elif 8 <= size <= 9 and text.count("/") == 2:
+        month, day, year = text.split("/")
+        if len(year) != 4 or not 1 <= len(month) <= 2 or not 1 <= len(day) <= 2:
+            return None
+        iso = f"{year}-{month:0>2}-{day:0>2}"
+    elif size == 8 and text.isdigit():
+        iso = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     else:
         return None
     try:

@@ -117,11 +117,12 @@ def test_a_date_read_once_is_read_the_same_later_in_the_file() -> None:
 
 
 @settings(max_examples=500, deadline=None)
-@given(text=st.one_of(_birth, st.text(alphabet="0123456789/-٣ ", min_size=8, max_size=11)))
+@given(text=st.one_of(_birth, st.text(alphabet="0123456789/-٣ +", min_size=7, max_size=11)))
 def test_a_date_read_the_quick_way_is_the_date_the_rule_reads(text: str) -> None:
     from claimbatch.domain.bulk_checks import quick_iso_birth
 
-    assert (quick_iso_birth("01/02/1975", TODAY), quick_iso_birth("1975-01-02", TODAY)) == ("1975-01-02",) * 2
+    for written in ("01/02/1975", "1/2/1975", "01/2/1975", "1/02/1975", "1975-01-02", "19750102"):
+        assert quick_iso_birth(written, TODAY) == "1975-01-02"
     quick = quick_iso_birth(text, TODAY)
 
     if quick is not None:
