@@ -202,7 +202,7 @@ def check_limits(objects: ObjectStore, source: SourceObject, limits: InputLimits
     One pass counts bytes and line breaks (LF, CR, CRLF) at C speed: the header
     and every data record but the last end with a break, so a file has at most as
     many data records as breaks, one fewer when it ends with one. Counting errs
-    only high (a CRLF split between chunks, UTF-16), so a file within the row
+    only high (UTF-16), so a file within the row
     limit by this count is within it; any other is read as CSV (records counted,
     nothing validated) to be sure."""
     size = breaks = 0
@@ -212,6 +212,8 @@ def check_limits(objects: ObjectStore, source: SourceObject, limits: InputLimits
         if size > limits.max_bytes:
             raise InputFileError(f"file is larger than {format_size(limits.max_bytes)} (limit)")
         breaks += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+        if last == b"\r" and chunk.startswith(b"\n"):
+            breaks -= 1  # a CRLF split between two chunks is one break
         last = chunk[-1:] or last
     if breaks - (last in (b"\n", b"\r")) <= limits.max_rows:
         return

@@ -99,3 +99,36 @@ def test_the_exact_count_is_needed_only_past_the_limit_of_line_breaks(tmp_path, 
 
     assert outcome is SplitOutcome.FINISHED
     assert reads == [0]  # the rows were read once: the line breaks alone showed the file within the limit
+
+
+class _ChunkedObjects:
+    """An object store that hands a file out in the given pieces."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+        self.reads = 0
+
+    def read_chunks(self, bucket: str, key: str, version: str | None):
+        self.reads += 1
+        yield from self.pieces
+
+
+@pytest.mark.parametrize("rows", [40, 41])
+def test_crlfs_split_between_chunks_count_once(rows: int) -> None:
+    from claimbatch.domain.errors import InputFileError
+    from claimbatch.domain.job import SourceObject
+    from claimbatch.logic import split_file
+
+    # Given a CRLF file cut inside every CRLF (each piece ends with its CR)
+    data = _rows(rows, "\r\n").encode()
+    pieces = [piece + b"\r" for piece in data.split(b"\r")[:-1]] + [data.split(b"\r")[-1]]
+    assert b"".join(pieces) == data
+    objects = _ChunkedObjects(pieces)
+    source = SourceObject(bucket=LOCAL_BUCKET, key="inbox/limits.csv", version="1", size=len(data))
+
+    if rows == 40:  # Then a file at the limit passes on one pass over its bytes
+        split_file.check_limits(objects, source, InputLimits(max_rows=40))
+        assert objects.reads == 1
+    else:  # and one row over it fails
+        with pytest.raises(InputFileError, match="more than 40 data rows"):
+            split_file.check_limits(objects, source, InputLimits(max_rows=40))
