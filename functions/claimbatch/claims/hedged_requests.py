@@ -36,11 +36,12 @@ Send = Callable[[int, MarkSent], Awaitable[T]]
 
 @dataclass(frozen=True)
 class HedgePolicy:
-    # A copy is slow once older than this quantile of the recent answer times ...
-    quantile: float = 0.75
+    # A copy is slow once older than this quantile of the recent answer times ... (only budget
+    # nobody wanted pays for a copy, so slow starts early)
+    quantile: float = 0.6
     # ... and than this multiple of their median: a payer whose answers all take about the
     # same time is never hedged for the spread of a few milliseconds.
-    median_multiple: float = 2.0
+    median_multiple: float = 1.5
     max_copies: int = 3  # the first request and at most two hedges
     recheck_s: float = 0.5  # a slow copy waiting for spare budget looks again this often
     min_answers: int = 50  # no copies until this many answers say what slow is

@@ -32,7 +32,7 @@ from claimbatch.observability import logger
 TOKEN_PATH = "/apip/auth/sntl/v1/token"  # noqa: S105 - a URL path, not a secret
 INQUIRY_PATH = "/oihub/claim/inquiry/v1"
 CORRELATION_HEADER = "x-optum-consumer-correlation-id"
-SPARE_FOR_S = 1.0  # budget unused this long is spare: copies of slow requests may use it
+SPARE_FOR_S = 0.5  # budget unused this long is spare: copies of slow requests may use it
 STALL_TOLERANCE_S = 0.25  # a paced request woken later than this takes a new slot (no burst after a stall)
 CIRCUIT_OPEN_ERROR = "claims API unavailable (circuit open)"
 CREDENTIALS_REJECTED_ERROR = "claims API rejected the credentials"

@@ -72,7 +72,7 @@ async def test_a_slow_request_is_beaten_by_a_copy_once_the_budget_has_room_to_sp
         stats = simulator.stats()
 
     assert outcome.kind is LookupKind.FOUND and outcome.attempts == 1
-    # A copy after twice the usual answer time; a second one if the first copy is slow too (a loaded machine).
+    # A copy once the request is slower than most answers; a second one if the first copy is slow too (a loaded machine).
     assert 1 <= hedges <= 2 and won == 1
     assert stats["requests"] == 61 + hedges and stats["throttled"] == 0
 
