@@ -32,10 +32,13 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("claimbatch/claims/", "httpx/", "httpcore/", "h11/", "anyio/", "sniffio/", "uuid.py", "email/"),
     ),
     (
-        "reading and validating the input (domain/input_reader.py, csv_records.py, value_rules.py, text_decoding.py)",
+        "reading and validating the input (domain/input_reader.py, csv_records.py, csv_line_feed.py, bulk_checks.py,"
+        " value_rules.py, text_decoding.py)",
         (
             "claimbatch/domain/input_reader.py",
             "claimbatch/domain/csv_records.py",
+            "claimbatch/domain/csv_line_feed.py",
+            "claimbatch/domain/bulk_checks.py",
             "claimbatch/domain/text_decoding.py",
             "claimbatch/domain/value_rules.py",
             "claimbatch/domain/header_aliases.py",

@@ -15,7 +15,7 @@ from claimbatch.domain.claim_row import InvalidRow, RowBatch, ValidColumns
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.input_reader import InputLimits, read_claim_batches
 from claimbatch.domain.job import JobState, SourceObject, SplitPlan, utc_now
-from claimbatch.domain.result_row import result_from_invalid
+from claimbatch.domain.result_row import ResultRow, result_from_invalid
 from claimbatch.domain.text_decoding import format_size
 from claimbatch.logic.completion import complete_if_done
 from claimbatch.observability import logger
@@ -87,6 +87,7 @@ class _ChunkPacker:
         self._valid = ValidColumns.empty()
         self._invalid: list[InvalidRow] = []
         self._outbox: list[RowChunk] = []
+        self._errors_outbox: list[tuple[ChunkId, list[ResultRow]]] = []
         self._outbox_last_row = rows_already_split
         self.rows_handed_on = rows_already_split  # every row up to here is queued or stored
         self.messages_sent = 0
@@ -127,17 +128,21 @@ class _ChunkPacker:
             return False
         if self._invalid:
             results = [result_from_invalid(row) for row in self._invalid]
-            self._deps.store.count_chunk(self._job_id, chunk_id_of_invalid_rows(self._chunk), results)
+            self._errors_outbox.append((chunk_id_of_invalid_rows(self._chunk), results))
         if self._valid:
             self._outbox.append(RowChunk(self._job_id, self._chunk, columns=self._valid))
         self._outbox_last_row = self._chunk_last_row
         self._chunk, self._valid, self._invalid = None, ValidColumns.empty(), []
-        if len(self._outbox) >= SEND_BATCH:
+        if len(self._outbox) >= SEND_BATCH or len(self._errors_outbox) >= SEND_BATCH:
             self._send()
             return True
         return False
 
     def _send(self) -> None:
+        """Row errors stored, then valid rows queued: only then are their rows handed on."""
+        if self._errors_outbox:
+            self._deps.store.count_chunks(self._job_id, self._errors_outbox)  # one store trip for the batch
+            self._errors_outbox = []
         if self._outbox:
             self._deps.rows.send_chunks(self._outbox)
             self.messages_sent += len(self._outbox)

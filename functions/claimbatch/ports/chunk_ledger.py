@@ -38,6 +38,12 @@ class ChunkLedger(Protocol):
         before, `results` is empty, or the job no longer accepts rows."""
         ...
 
+    def count_chunks(self, job_id: str, parts: Sequence[tuple[ChunkId, Sequence[ResultRow]]]) -> list[bool]:
+        """count_chunk for each of several parts, with fewer store trips: whether each part
+        was counted now, in order. Each part is counted at most once and never half: a
+        part counted before is left as it is while the others are counted."""
+        ...
+
     def uncount_chunk(self, job_id: str, chunk: ChunkId, forget: Sequence[int]) -> bool:
         """Undo the counting of a chunk of a job reopened for a retry (PROCESSING), in one
         transaction: the tally of its stored results comes off the counters, and it is kept

@@ -253,6 +253,43 @@ def test_a_chunk_is_counted_once_whatever_its_deliveries(store) -> None:
     assert store.chunk_results(job.job_id, ChunkId(0)) == {1: _answered(1), 2: _failed(2)}, "the first count's rows"
 
 
+def test_several_parts_are_counted_together_each_once(store) -> None:
+    job = _processing(store, total=36)
+    parts = [(ChunkId(chunk, row_errors=True), [_invalid(chunk * 3 + 1), _invalid(chunk * 3 + 2)]) for chunk in range(12)]
+
+    assert store.count_chunks(job.job_id, parts) == [True] * 12, "more parts than one transaction takes"
+    assert store.get_job(job.job_id).counts == JobCounts(total=36, done=24, invalid=24)
+    assert store.chunk_results(job.job_id, ChunkId(4, row_errors=True)) == {13: _invalid(13), 14: _invalid(14)}
+    assert [result.row for result in store.iter_results(job.job_id)] == [row for c in range(12) for row in (c * 3 + 1, c * 3 + 2)]
+
+
+def test_parts_counted_before_add_nothing_when_counted_again_with_others(store) -> None:
+    job = _processing(store, total=9)
+    assert store.count_chunk(job.job_id, ChunkId(1, row_errors=True), [_invalid(4)])
+    store.put_partial_results(job.job_id, ChunkId(2), [_answered(7)])  # partial: may still be counted
+    again = [
+        (ChunkId(0, row_errors=True), [_invalid(1)]),
+        (ChunkId(1, row_errors=True), [_invalid(4), _invalid(5)]),  # a re-split's copy: counted before
+        (ChunkId(2), [_answered(7), _failed(8)]),
+        (ChunkId(3), []),  # nothing to count
+    ]
+
+    assert store.count_chunks(job.job_id, again) == [True, False, True, False]
+    assert store.count_chunks(job.job_id, again) == [False, False, False, False]
+    counts = store.get_job(job.job_id).counts
+    assert counts == JobCounts(total=9, done=4, succeeded=1, invalid=2, failed=1, retryable=1)
+    assert store.chunk_results(job.job_id, ChunkId(1, row_errors=True)) == {4: _invalid(4)}, "the first count's rows"
+
+
+def test_parts_of_a_job_that_does_not_accept_rows_are_not_counted(store) -> None:
+    received = _job(store)
+    parts = [(ChunkId(0, row_errors=True), [_invalid(1)]), (ChunkId(1, row_errors=True), [_invalid(2)])]
+
+    assert store.count_chunks(received.job_id, parts) == [False, False]
+    assert store.count_chunks(received.job_id, []) == []
+    assert store.chunk_results(received.job_id, ChunkId(0, row_errors=True)) == {}
+
+
 def test_concurrent_deliveries_of_one_chunk_count_it_once(store) -> None:
     job = _processing(store, total=2)
     outcomes: list[bool] = []
