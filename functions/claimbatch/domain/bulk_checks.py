@@ -5,7 +5,9 @@ of ValidRow objects, filling their slots a column at a time."""
 
 from __future__ import annotations
 
+import calendar
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
@@ -55,13 +57,16 @@ class BirthDates:
 
     A file holds few distinct dates of birth (one per day since 1900, in the
     ways the file writes them): each text is read once and remembered, so most
-    of a column is one dictionary lookup per value.
+    of a column is one dictionary lookup per value. The first date of a year read
+    the quick way brings in every day of that year written the same way, made a
+    column at a time (a file's dates are spread over its members' birth years).
     """
 
     def __init__(self, today: date) -> None:
         self._today = today
         self._known: dict[str, str] = {}  # text → ISO date, for texts that passed the rule
         self._iso_texts: dict[str, str] = {}  # one string per date, however written
+        self._years_known: set[tuple[str, int]] = set()  # (way of writing, year) brought in whole
 
     def read(self, texts: list[str]) -> tuple[list[str | None], set[int]]:
         """The ISO dates (YYYY-MM-DD) of a column, and the positions of the texts that break the rule."""
@@ -73,17 +78,78 @@ class BirthDates:
         today, canonical = self._today, self._iso_texts
         for index in compress(count(), map(is_, births, repeat(None))):
             text = texts[index]
-            born = quick_iso_birth(text, today)
+            born = known.get(text)  # its year may have come in with an earlier text of the column
             if born is None:
-                try:
-                    born = parse_date_of_birth(text, today).isoformat()
-                except ValueRuleError:
-                    suspects.add(index)
-                    continue
+                born = quick_iso_birth(text, today)
+                if born is not None:
+                    self._bring_in_year(text, born)
+                else:
+                    try:
+                        born = parse_date_of_birth(text, today).isoformat()
+                    except ValueRuleError:
+                        suspects.add(index)
+                        continue
+                if len(known) < DATE_CACHE_SIZE:
+                    known[text] = canonical.setdefault(born, born)
             births[index] = born
-            if len(known) < DATE_CACHE_SIZE:
-                known[text] = canonical.setdefault(born, born)
         return births, suspects
+
+    def _bring_in_year(self, text: str, iso: str) -> None:
+        """Remember every day of the year of `iso` up to today, written as `text` is."""
+        way, year = way_written(text), int(iso[:4])
+        if (way, year) in self._years_known or len(self._known) + len(_ISO_MONTH_DAYS[True]) > DATE_CACHE_SIZE:
+            return
+        self._years_known.add((way, year))
+        isos = year_in_iso(year, self._today)
+        isos = list(map(self._iso_texts.setdefault, isos, isos))
+        self._known.update(zip(year_written(way, year, self._today), isos, strict=True))
+
+
+def _month_days(leap: bool) -> list[tuple[int, int]]:
+    year = 2000 if leap else 2001
+    return [(month, day) for month in range(1, 13) for day in range(1, calendar.monthrange(year, month)[1] + 1)]
+
+
+# Each day of a (leap or common) year, in calendar order, in each way quick_iso_birth reads.
+_ISO_MONTH_DAYS = {leap: [f"-{m:02d}-{d:02d}" for m, d in _month_days(leap)] for leap in (True, False)}
+_MONTH_DAY_PREFIXES = {
+    "MM/DD/YYYY": {leap: [f"{m:02d}/{d:02d}/" for m, d in _month_days(leap)] for leap in (True, False)},
+    "M/D/YYYY": {leap: [f"{m}/{d}/" for m, d in _month_days(leap)] for leap in (True, False)},
+}
+_MONTH_DAY_SUFFIXES = {
+    "YYYY-MM-DD": _ISO_MONTH_DAYS,
+    "YYYYMMDD": {leap: [f"{m:02d}{d:02d}" for m, d in _month_days(leap)] for leap in (True, False)},
+}
+
+
+def way_written(text: str) -> str:
+    """Which of quick_iso_birth's ways of writing a date a text it reads is written in."""
+    if len(text) == 10 and text[2] == "/":
+        return "MM/DD/YYYY"
+    if "/" in text:
+        return "M/D/YYYY"
+    return "YYYY-MM-DD" if "-" in text else "YYYYMMDD"
+
+
+def _days_until_today(year: int, today: date) -> int:
+    days = _ISO_MONTH_DAYS[calendar.isleap(year)]
+    if year < today.year:
+        return len(days)
+    return bisect_right(days, f"-{today.month:02d}-{today.day:02d}") if year == today.year else 0
+
+
+def year_in_iso(year: int, today: date) -> list[str]:
+    """The days of a year from 1900 on, up to today, as ISO dates, in calendar order."""
+    days = _ISO_MONTH_DAYS[calendar.isleap(year)][: _days_until_today(year, today)]
+    return list(map(str.__add__, repeat(str(year)), days))
+
+
+def year_written(way: str, year: int, today: date) -> list[str]:
+    """The same days as year_in_iso, written `way`."""
+    leap, days = calendar.isleap(year), _days_until_today(year, today)
+    if way in _MONTH_DAY_PREFIXES:
+        return list(map(str.__add__, _MONTH_DAY_PREFIXES[way][leap][:days], repeat(str(year))))
+    return list(map(str.__add__, repeat(str(year)), _MONTH_DAY_SUFFIXES[way][leap][:days]))
 
 
 class PlainNames:

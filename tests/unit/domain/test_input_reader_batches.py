@@ -127,3 +127,31 @@ def test_a_date_read_the_quick_way_is_the_date_the_rule_reads(text: str) -> None
 
     if quick is not None:
         assert parse_date_of_birth(text, TODAY).isoformat() == quick
+
+
+@pytest.mark.parametrize("year", [1900, 1975, 2000, 2023, 2024, TODAY.year])
+def test_every_day_of_a_year_brought_in_reads_as_the_rule_reads_it(year: int) -> None:
+    isos = bulk_checks.year_in_iso(year, TODAY)
+
+    for way in ("MM/DD/YYYY", "M/D/YYYY", "YYYY-MM-DD", "YYYYMMDD"):
+        texts = bulk_checks.year_written(way, year, TODAY)
+        assert [parse_date_of_birth(text, TODAY).isoformat() for text in texts] == isos
+        same_as_padded = {"MM/DD/YYYY"} if way == "M/D/YYYY" else set()  # 12/25/1975 is written either way
+        ways = {bulk_checks.way_written(text) for text in texts}
+        assert way in ways and ways <= {way, *same_as_padded}
+    last = TODAY if year == TODAY.year else date(year, 12, 31)
+    assert isos == [date.fromordinal(day).isoformat() for day in range(date(year, 1, 1).toordinal(), last.toordinal() + 1)]
+    assert bulk_checks.year_in_iso(TODAY.year + 1, TODAY) == []
+
+
+def test_a_year_comes_in_whole_with_its_first_date_in_the_way_it_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    births = bulk_checks.BirthDates(TODAY)
+    assert births.read(["03/04/1975", "1975-05-06"]) == (["1975-03-04", "1975-05-06"], set())
+
+    def not_again(text: str, today: date) -> str | None:
+        raise AssertionError(f"{text} was read again")
+
+    monkeypatch.setattr(bulk_checks, "quick_iso_birth", not_again)
+    assert births.read(["12/31/1975", "1975-02-28"]) == (["1975-12-31", "1975-02-28"], set())
+    monkeypatch.undo()
+    assert births.read(["02/29/1975", "2025-07-01"]) == ([None, None], {0, 1}), "no such day; a day after today"
