@@ -117,6 +117,9 @@ class Settings(StageSizing, ApiThrottling):
     row_patience_s: int = defaults.ROW_PATIENCE_S
     redelivery_base_s: float = defaults.REDELIVERY_BASE_S
     max_redelivery_delay_s: float = defaults.MAX_REDELIVERY_DELAY_S
+    # The worker stops waiting for lookups this long before its timeout, stores the rows
+    # answered so far and hands the chunk back for the rest (at once: nothing failed).
+    worker_deadline_margin_s: float = defaults.WORKER_DEADLINE_MARGIN_S
 
     # The sweeper (and the dead-letter function, which shares its environment):
     # a job without progress for stall_after_s is re-driven, at most max_redrives

@@ -34,6 +34,8 @@ REDELIVERY_BASE_S = 1.0
 MAX_REDELIVERY_DELAY_S = 300.0
 MAX_ROW_RECEIVES = 10
 ROW_PATIENCE_S = 900
+# Seconds a Lambda worker keeps, before its timeout, to store what it has and return.
+WORKER_DEADLINE_MARGIN_S = 10.0
 # The embedded runtime has no dead-letter queue and a person waiting at a terminal:
 # shorter waits, more of them, within the same patience.
 LOCAL_MAX_REDELIVERY_DELAY_S = 30.0

@@ -44,6 +44,7 @@ class Workers(Construct):
                 "LOOKUP_MAX_ELAPSED_S": f"{settings.lookup_max_elapsed_s:g}",
                 "REDELIVERY_BASE_S": f"{settings.redelivery_base_s:g}",
                 "MAX_REDELIVERY_DELAY_S": f"{settings.max_redelivery_delay_s:g}",
+                "WORKER_DEADLINE_MARGIN_S": f"{settings.worker_deadline_margin_s:g}",
                 "CLAIMS_API_REQUEST_TIMEOUT_S": f"{settings.claims_api_request_timeout_s:g}",
                 "CLAIMS_API_REQUEST_DEADLINE_S": f"{settings.claims_api_request_deadline_s:g}",
                 "CLAIMS_API_MAX_ANSWER_BYTES": str(settings.claims_api_max_answer_bytes),

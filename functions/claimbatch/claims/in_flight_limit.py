@@ -17,11 +17,14 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from claimbatch.claims.latency_window import LatencyWindow, SentRequest
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,27 @@ class AdaptiveInFlightLimit:
             yield
         finally:
             self._release()
+
+    async def acquire(self) -> None:
+        """Take a slot, for a request that gives it back with `release` when it ends (not
+        necessarily in the task that took it)."""
+        await self._acquire()
+
+    def release(self) -> None:
+        self._release()
+
+    async def finish_held(self, request: Coroutine[Any, Any, T]) -> T:
+        """Run a request that holds an acquired slot, give the slot back when it ends. Cancelling
+        the caller does not cancel the request: it ends on its own (its own deadline bounds it),
+        and its answer or error is dropped."""
+        task = asyncio.ensure_future(request)
+        task.add_done_callback(self._end_held)
+        return await asyncio.shield(task)
+
+    def _end_held(self, task: asyncio.Future[Any]) -> None:
+        self._release()
+        if not task.cancelled():
+            task.exception()  # read, so an error nobody waits for any more is not reported as lost
 
     @contextmanager
     def timed(self) -> Iterator[SentRequest]:

@@ -232,15 +232,25 @@ class OptumClaimsClient:
             headers["nextPageToken"] = page_token
         return headers
 
-    async def _send(self, body: dict[str, object], headers: dict[str, str], mark_sent: MarkSent) -> httpx.Response:
-        """One request: a slot, its pace inside the slot (a freed slot never lets out a burst), the post."""
-        async with self.in_flight.slot():
+    async def _send(self, body: dict[str, object], headers: dict[str, str], mark_sent: MarkSent) -> bounded_http.Answer:
+        """One request: a slot, its pace inside the slot (a freed slot never lets out a burst), the post.
+        Cancelled before it is sent, it just stops; once sent, the post ends on its own within its
+        deadline, keeping its slot (cancelling a request while it connects can leak an HTTP pool
+        slot, httpcore 1.0.9), and its answer is dropped."""
+        await self.in_flight.acquire()
+        try:
             if self.limiter is not None:
                 await self.limiter.acquire()
-            self.stats.requests += 1
-            mark_sent()
-            with self.in_flight.timed():
-                return await bounded_http.post(self._http, INQUIRY_PATH, self._bounds, json=body, headers=headers)
+        except BaseException:
+            self.in_flight.release()
+            raise
+        self.stats.requests += 1
+        mark_sent()
+        return await self.in_flight.finish_held(self._post(body, headers))
+
+    async def _post(self, body: dict[str, object], headers: dict[str, str]) -> bounded_http.Answer:
+        with self.in_flight.timed():
+            return await bounded_http.post(self._http, INQUIRY_PATH, self._bounds, json=body, headers=headers)
 
     async def _attempt(self, query: ClaimQuery, page_token: str | None, attempt: int) -> Attempt:
         correlation_id = str(uuid.uuid4())
@@ -258,7 +268,7 @@ class OptumClaimsClient:
 
         body = inquiry_body(query, self._settings.payer_id)
 
-        def send(copy: int, mark_sent: MarkSent) -> Awaitable[httpx.Response]:
+        def send(copy: int, mark_sent: MarkSent) -> Awaitable[bounded_http.Answer]:
             copy_id = correlation_id if copy == 0 else str(uuid.uuid4())  # each request its own id
             return self._send(body, self._headers(token, copy_id, page_token), mark_sent)
 

@@ -87,6 +87,9 @@ class WorkerEnv(TableEnv, RowsQueueEnv, AggregateQueueEnv, ClaimsApiEnv):
     max_redelivery_delay_s: NonNegativeFloat = Field(
         default=defaults.MAX_REDELIVERY_DELAY_S, alias="MAX_REDELIVERY_DELAY_S"
     )
+    # The worker stops waiting for lookups this long before Lambda would time it out,
+    # to store the rows answered so far and hand the rest back to the queue.
+    deadline_margin_s: NonNegativeFloat = Field(default=defaults.WORKER_DEADLINE_MARGIN_S, alias="WORKER_DEADLINE_MARGIN_S")
 
 
 class EmailSenderEnv(_EnvModel):

@@ -13,8 +13,9 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from claimbatch.handlers.env_vars import worker_env
 from claimbatch.handlers.wiring import rows_deferral, worker_deps
-from claimbatch.logic.process_chunk import ChunkDeferred, process_chunk
+from claimbatch.logic.process_chunk import ChunkDeferred, TimeLeft, process_chunk
 from claimbatch.observability import logger, metrics, tracer
 from claimbatch.ports.messages import RowChunk
 
@@ -27,14 +28,22 @@ class RowChunkRecord(SqsRecordModel):
 processor = AsyncBatchProcessor(event_type=EventType.SQS, model=RowChunkRecord, raise_on_entire_batch_failure=False)
 
 
-async def record_handler(record: RowChunkRecord) -> None:
+def time_left(context: LambdaContext) -> TimeLeft:
+    """Seconds until the worker must stop looking up: Lambda's remaining time, less the
+    margin it needs to store what it has and return before it is timed out."""
+    margin_s = worker_env().deadline_margin_s
+    return lambda: context.get_remaining_time_in_millis() / 1000 - margin_s
+
+
+async def record_handler(record: RowChunkRecord, lambda_context: LambdaContext) -> None:
     attributes = record.attributes
     delivery = int(attributes.ApproximateReceiveCount)
     deps = worker_deps()
+    first_delivered_at = attributes.ApproximateFirstReceiveTimestamp.timestamp()
     try:
-        await process_chunk(record.body, delivery, deps, attributes.ApproximateFirstReceiveTimestamp.timestamp())
+        await process_chunk(record.body, delivery, deps, first_delivered_at, time_left(lambda_context))
     except ChunkDeferred as deferred:
-        # Back on the queue, but not at once: the delay grows with every delivery.
+        # Back on the queue: after a wait that grows with every delivery, or at once when it only ran out of time.
         rows_deferral().defer(record.receiptHandle, deferred.delay_s)
         raise
     except Exception:

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from claimbatch.domain.job import JobCounts
-from claimbatch.logic.process_chunk import ChunkDeferred, WorkerDeps, process_chunk
+from claimbatch.domain.claim_answer import LookupOutcome
+from claimbatch.domain.claim_row import ClaimQuery
+from claimbatch.logic.process_chunk import NOT_ANSWERED_IN_TIME, ChunkDeferred, WorkerDeps, process_chunk
 from claimbatch.ports.chunk_ledger import ChunkId
 from tests.support.claims_data import member_line
-from tests.unit.logic.test_retry_and_cancel import Pipeline
+from tests.unit.logic.test_retry_and_cancel import Pipeline, ScriptedProvider
 
 
 @pytest.fixture
@@ -60,3 +62,91 @@ def test_a_chunk_delivered_again_after_its_count_looks_nothing_up(pipeline: Pipe
     assert [(result.row, result.outcome.value) for result in results] == [
         (1, "succeeded"), (2, "invalid"), (3, "succeeded")
     ], "the row error, stored apart by the splitter, in its place"
+
+
+class HangingProvider:
+    """HANG claims wait until `hang` is turned off (or the lookup is cancelled); others answer at once."""
+
+    def __init__(self, answers: ScriptedProvider) -> None:
+        self.stats = answers.stats
+        self.answers = answers
+        self.hang = True
+        self.cancelled: list[str] = []
+
+    async def lookup(self, query: ClaimQuery) -> LookupOutcome:
+        if query.claim_number.startswith("HANG") and self.hang:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.cancelled.append(query.claim_number)
+                raise
+        return await self.answers.lookup(query)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def _deliver_by(pipeline: Pipeline, provider: HangingProvider, chunk, delivery: int, seconds_left: float) -> None:  # type: ignore[no-untyped-def]
+    deps = WorkerDeps(store=pipeline.store, provider=provider, signals=pipeline.queues, max_deliveries=3)
+    asyncio.run(process_chunk(chunk, delivery, deps, time_left=lambda: seconds_left))
+
+
+def test_rows_not_answered_by_the_deadline_come_back_at_once_and_only_they_are_looked_up_again(
+    pipeline: Pipeline,
+) -> None:
+    job = pipeline.drop([member_line("OK00001"), member_line("HANG0002"), "NF00003,ANA,LIMA,01/02/1975,S3"])
+    pipeline.split(job.job_id, rows_per_message=3)
+    (chunk,) = pipeline.queues.chunks
+    provider = HangingProvider(pipeline.provider)
+
+    with pytest.raises(ChunkDeferred) as deferred:
+        _deliver_by(pipeline, provider, chunk, 1, seconds_left=0.05)
+
+    assert deferred.value.delay_s == 0, "nothing failed: no growing wait"
+    assert provider.cancelled == ["HANG0002"], "the late lookup is not left running"
+    assert sorted(pipeline.store.chunk_results(job.job_id, ChunkId(0))) == [1, 3], "kept, not counted"
+    assert pipeline.store.get_job(job.job_id).counts.done == 0
+    pipeline.provider.looked_up.clear()
+    provider.hang = False
+
+    _deliver_by(pipeline, provider, chunk, 2, seconds_left=60)
+
+    assert pipeline.provider.looked_up == ["HANG0002"]
+    assert pipeline.store.get_job(job.job_id).counts == JobCounts(total=3, done=3, succeeded=2, not_found=1)
+    assert [result.row for result in pipeline.store.iter_results(job.job_id)] == [1, 2, 3]
+
+
+def test_a_transient_failure_and_a_late_row_wait_the_growing_delay(pipeline: Pipeline) -> None:
+    job = pipeline.drop([member_line("FLAKY0001"), member_line("HANG0002")])
+    pipeline.split(job.job_id, rows_per_message=2)
+    (chunk,) = pipeline.queues.chunks
+
+    with pytest.raises(ChunkDeferred) as deferred:
+        _deliver_by(pipeline, HangingProvider(pipeline.provider), chunk, 1, seconds_left=0.05)
+
+    assert deferred.value.delay_s > 0
+    assert pipeline.store.chunk_results(job.job_id, ChunkId(0)) == {}
+
+
+def test_on_the_last_delivery_rows_not_answered_in_time_are_failed_and_retryable(pipeline: Pipeline) -> None:
+    job = pipeline.drop([member_line("OK00001"), member_line("HANG0002")])
+    pipeline.split(job.job_id, rows_per_message=2)
+    (chunk,) = pipeline.queues.chunks
+
+    _deliver_by(pipeline, HangingProvider(pipeline.provider), chunk, 3, seconds_left=0.05)
+
+    assert pipeline.store.get_job(job.job_id).counts == JobCounts(total=2, done=2, succeeded=1, failed=1, retryable=1)
+    late = list(pipeline.store.iter_results(job.job_id))[1]
+    assert (late.outcome.value, late.retryable) == ("failed", True)
+    assert late.error == NOT_ANSWERED_IN_TIME
+
+
+def test_no_time_left_looks_nothing_up_and_defers_the_whole_chunk(pipeline: Pipeline) -> None:
+    job = pipeline.drop([member_line("OK00001"), member_line("OK00002")])
+    pipeline.split(job.job_id, rows_per_message=2)
+    (chunk,) = pipeline.queues.chunks
+
+    with pytest.raises(ChunkDeferred):
+        _deliver_by(pipeline, HangingProvider(pipeline.provider), chunk, 1, seconds_left=0)
+
+    assert pipeline.provider.looked_up == []
