@@ -19,6 +19,8 @@ from infra.stack_constants import (
 if TYPE_CHECKING:
     from infra.settings import Settings
 
+WORKER_TIMEOUT_S = 120
+
 
 @dataclass(frozen=True)
 class FunctionSettings:
@@ -80,14 +82,18 @@ class StageSizing:
         )
 
     @property
+    def worker_timeout_s(self: Settings) -> int:
+        return WORKER_TIMEOUT_S
+
+    @property
     def worker(self: Settings) -> FunctionSettings:
         return FunctionSettings(
             name="Worker",
             handler="claimbatch.handlers.worker.handler",
             description="Looks each row of a chunk up in the claims API and records the results",
-            timeout=Duration.seconds(120),
+            timeout=Duration.seconds(self.worker_timeout_s),
             memory_mb=self.worker_memory_mb,
-            batch_size=5,  # 5 chunks x rows_per_message rows per invocation
+            batch_size=self.worker_batch_chunks,  # chunks that fit in half the timeout at its share of the budget
             max_concurrency=self.worker_max_concurrency,
         )
 

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from claimbatch.domain.job import MAX_ROWS_PER_MESSAGE
+from infra.api_throttling import WORKER_BATCH_SHARE_OF_TIMEOUT
 from infra.stack_constants import (
     ACTIVE_JOBS_INDEX,
     ARCHITECTURES,
@@ -48,6 +49,7 @@ def settings_problems(settings: Settings) -> list[str]:
             f"visibility timeout ({quiet_s:g} s)"
         )
     problems += _retry_problems(settings)
+    problems += _worker_time_problems(settings)
     if not 1 <= settings.rows_per_message <= MAX_ROWS_PER_MESSAGE:
         problems.append(
             f"rows_per_message {settings.rows_per_message}: between 1 and {MAX_ROWS_PER_MESSAGE:,} "
@@ -82,5 +84,26 @@ def _retry_problems(settings: Settings) -> list[str]:
         problems.append(
             f"redelivery delays: 0 <= redelivery_base_s <= max_redelivery_delay_s <= {MAX_VISIBILITY_TIMEOUT_S} "
             "(SQS's longest visibility timeout)"
+        )
+    return problems
+
+
+def _worker_time_problems(settings: Settings) -> list[str]:
+    """A worker's batch must fit comfortably in its timeout at its share of the budget."""
+    problems = []
+    timeout_s = settings.worker_timeout_s
+    if not 0 <= settings.worker_deadline_margin_s <= timeout_s * (1 - WORKER_BATCH_SHARE_OF_TIMEOUT):
+        problems.append(
+            f"worker_deadline_margin_s {settings.worker_deadline_margin_s:g}: between 0 and "
+            f"{timeout_s * (1 - WORKER_BATCH_SHARE_OF_TIMEOUT):g} s (the worker's timeout is {timeout_s} s)"
+        )
+    if settings.api_budget_rps <= 0 or settings.api_latency_s <= 0 or settings.rows_per_message < 1:
+        return problems  # reported above
+    one_chunk_s = settings.worker_batch_s(1)
+    if one_chunk_s > timeout_s * WORKER_BATCH_SHARE_OF_TIMEOUT:
+        problems.append(
+            f"rows_per_message {settings.rows_per_message}: one chunk takes {one_chunk_s:.0f} s at each worker's "
+            f"{settings.api_rps_per_worker:.3g} requests/s of the budget with api_latency_s {settings.api_latency_s:g}, "
+            f"more than half the worker's {timeout_s} s timeout; lower rows_per_message, or raise api_budget_rps or lookup_concurrency"
         )
     return problems

@@ -22,7 +22,7 @@ class FakeContext:
     [
         (50, 0.5, 16, 3),  # 25 requests in flight (37.5 with headroom) need 3 workers of 16
         (400, 1.0, 16, 38),  # 600 in flight with headroom / 16 = 38 workers
-        (1, 0.1, 16, 2),  # never below Lambda's floor of 2
+        (4, 0.1, 16, 2),  # never below Lambda's floor of 2
         (100_000, 2.0, 1, 1000),  # never above Lambda's ceiling of 1000
     ],
 )
@@ -188,3 +188,36 @@ def test_the_stack_starts_from_the_functions_own_defaults() -> None:
         for field in model.model_fields.values():
             if field.alias in chosen:
                 assert field.default == chosen[field.alias], field.alias
+
+
+@pytest.mark.parametrize(
+    ("budget_rps", "latency_s", "expected_chunks"),
+    [
+        (50, 1.5, 3),  # 6.25 requests/s per worker: 3 x 100 rows take 49.5 s of the 60 s allowed
+        (400, 0.2, 5),  # 16.7/s per worker fits more than 5 chunks in 60 s: at most 5
+        (5, 1.5, 1),  # 2.5/s per worker: one chunk (41.5 s) is all that fits
+    ],
+)
+def test_the_workers_batch_fits_in_half_its_timeout_at_its_share_of_the_budget(
+    budget_rps: float, latency_s: float, expected_chunks: int
+) -> None:
+    settings = Settings(api_budget_rps=budget_rps, api_latency_s=latency_s)
+
+    assert settings.worker.batch_size == expected_chunks
+    assert settings.worker_batch_s(expected_chunks) <= settings.worker.timeout.to_seconds() / 2
+
+
+@pytest.mark.parametrize(
+    ("values", "complaint"),
+    [
+        # 66 workers of 0.76 requests/s each: one chunk of 100 rows takes 146 s.
+        ({"api_budget_rps": 50, "api_latency_s": 14}, r"rows_per_message 100: one chunk takes 146 s .* 120 s timeout"),
+        ({"api_budget_rps": 1}, r"rows_per_message 100: one chunk takes 202 s"),
+        ({"worker_deadline_margin_s": 90}, "worker_deadline_margin_s 90: between 0 and 60 s"),
+    ],
+)
+def test_settings_where_one_chunk_cannot_fit_in_the_workers_time_are_refused(
+    values: dict[str, Any], complaint: str
+) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        Settings(**values)

@@ -195,3 +195,33 @@ async def test_waiters_cancelled_together_while_a_slot_is_freed_end_cancelled_an
 
     assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes), outcomes
     assert limit.in_flight == 0
+
+
+def test_a_request_sent_is_not_cancelled_with_its_caller_and_keeps_its_slot_until_it_ends():
+    # Cancelling a request while it connects can leak an HTTP pool slot: the caller stops
+    # waiting, the request ends on its own (its deadline bounds it) and then frees its slot.
+    limit, _ = _limit(rate=None, cap=1)
+    answer = asyncio.Event()
+    ended: list[str] = []
+
+    async def request() -> str:
+        try:
+            await answer.wait()
+            return "answered"
+        finally:
+            ended.append("cancelled" if asyncio.current_task().cancelling() else "ended")  # type: ignore[union-attr]
+
+    async def scenario() -> None:
+        await limit.acquire()
+        caller = asyncio.ensure_future(limit.finish_held(request()))
+        await asyncio.sleep(0)
+        caller.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        assert limit.in_flight == 1 and ended == [], "still running, still holding its slot"
+        answer.set()
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert ended == ["ended"] and limit.in_flight == 0
+
+    asyncio.run(scenario())
