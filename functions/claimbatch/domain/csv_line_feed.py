@@ -216,20 +216,43 @@ class LineFeed:
         """The lines of the next block(s) of text, or None at the end. A line with
         no end in sight once over the budget comes alone, as a piece."""
         for block in self._blocks:
-            if "\n" not in block and "\r" not in block:
-                self._carry.append(block)
-                self._carry_chars += len(block)
-                if self._carry_chars > self.budget:
-                    return [self._take_carry()]
-                continue
-            if self._carry:
-                block = self._take_carry() + block
-            lines = io.StringIO(block, newline="").readlines()
-            if not lines[-1].endswith("\n"):  # unfinished, or a CR that an LF may follow
-                last = lines.pop()
-                self._carry, self._carry_chars = [last], len(last)
-            if lines:
+            if (lines := self._lines_of(block)) is not None:
                 return lines
+        return self._rest()
+
+    def next_text(self) -> str | list[str] | None:
+        """As next_block, but whole lines that end in LF come as one text, not split into
+        lines (the reader splits them only when it cannot read them as a grid); any other
+        stretch (a lone CR at the cut, a line with no end in sight) comes as its lines."""
+        for block in self._blocks:
+            cut = block.rfind("\n") + 1
+            if cut == 0 or "\r" in block[cut:]:
+                if (lines := self._lines_of(block)) is not None:
+                    return lines
+                continue
+            text = self._take_carry() + block[:cut] if self._carry else block[:cut]
+            if cut < len(block):
+                self._carry, self._carry_chars = [block[cut:]], len(block) - cut
+            return text
+        return self._rest()
+
+    def _lines_of(self, block: str) -> list[str] | None:
+        """The whole lines a block completes (None when it completes none), the rest carried."""
+        if "\n" not in block and "\r" not in block:
+            self._carry.append(block)
+            self._carry_chars += len(block)
+            if self._carry_chars > self.budget:
+                return [self._take_carry()]
+            return None
+        if self._carry:
+            block = self._take_carry() + block
+        lines = io.StringIO(block, newline="").readlines()
+        if not lines[-1].endswith("\n"):  # unfinished, or a CR that an LF may follow
+            last = lines.pop()
+            self._carry, self._carry_chars = [last], len(last)
+        return lines or None
+
+    def _rest(self) -> list[str] | None:
         if self._carry:
             return [self._take_carry()]
         return None

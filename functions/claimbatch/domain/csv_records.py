@@ -28,6 +28,7 @@ The delimiter is the one under which the header line reads best.
 from __future__ import annotations
 
 import csv
+import io
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -108,6 +109,12 @@ def _fields_of_lines(text: str, delimiter: str) -> list[str]:
     return fields
 
 
+def _grid_batches(grid: RecordGrid) -> Iterator[RecordGrid]:
+    step = BATCH_RECORDS * grid.width
+    for start in range(0, len(grid.fields), step):
+        yield RecordGrid(grid.fields[start : start + step], grid.width)
+
+
 class DelimitedText:
     """A delimited text once its header is read: `delimiter`, `header`, then `batches()`.
 
@@ -153,14 +160,52 @@ class DelimitedText:
                 feed.follow(lines)
                 yield from self._followed_batches(budget)
             elif isinstance(block, RecordGrid):
-                step = BATCH_RECORDS * block.width
-                for start in range(0, len(block.fields), step):
-                    yield RecordGrid(block.fields[start : start + step], block.width)
+                yield from _grid_batches(block)
             else:
                 block = self._without_blanks(block)
                 for start in range(0, len(block), BATCH_RECORDS):
                     yield block[start : start + BATCH_RECORDS]
-            lines = feed.next_block()
+            lines = self._next_lines()
+            while isinstance(lines, RecordGrid):
+                yield from _grid_batches(lines)
+                lines = self._next_lines()
+
+    def _next_lines(self) -> list[str] | RecordGrid | None:
+        """The next block of lines, or, when it reads as a grid at C speed, its records."""
+        text = self._feed.next_text()
+        if not isinstance(text, str):
+            return text
+        return self._grid_of_text(text) or io.StringIO(text, newline="").readlines()
+
+    def _grid_of_text(self, text: str) -> RecordGrid | None:
+        """Whole lines ending in LF read as _read_block reads a block without quotes whose
+        lines all have the header's number of fields; None for any other text.
+
+        Each line break becomes NUL and a delimiter (a NUL is never in the text), so the
+        fields split at C speed; every record is whole when each line's last field, and
+        no other, ends with that NUL."""
+        width, delimiter = len(self.header), self.delimiter
+        if width < 2 or delimiter.isspace() or '"' in text or "\x00" in text:
+            return None
+        breaks = text.count("\n")
+        if "\r" not in text:
+            flat = text.replace("\n", "\x00" + delimiter)
+        elif text.count("\r") == text.count("\r\n") == breaks:  # CRLF throughout, as Excel writes
+            flat = text.replace("\r\n", "\x00" + delimiter)
+        else:
+            return None
+        fields = flat.split(delimiter)
+        fields.pop()  # after the last line break
+        if len(fields) != breaks * width:
+            return None
+        ends = fields[width - 1 :: width]
+        if not all(map(str.endswith, ends, repeat("\x00"))):
+            return None
+        fields[width - 1 :: width] = map(str.removesuffix, ends, repeat("\x00"))
+        budget = self._feed.budget
+        if len(text) > budget and max(map(len, fields)) * width + width + 1 > budget:
+            return None  # a line may be over the budget: read line by line
+        return RecordGrid(fields, width)
 
     def _read_block(self, lines: list[str]) -> RecordGrid | list[list[str]] | None:
         """The records of a block in which every line is one whole record, read at

@@ -186,3 +186,40 @@ def test_batches_are_small_so_that_few_rows_are_alive_at_once() -> None:
 )
 def test_delimiter_detection(line: str, delimiter: str) -> None:
     assert detect_delimiter(line, count_known_columns) == delimiter
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(["a", ",", "\n", "\r", "\r\n", "aaaaaa"]), max_size=60).map("".join),
+    cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=10),
+    budget=st.sampled_from([5, 65_536]),
+)
+def test_texts_of_whole_lines_hold_the_lines_blocks_do_however_the_text_is_cut(
+    text: str, cuts: list[int], budget: int
+) -> None:
+    import io
+
+    from claimbatch.domain.csv_line_feed import LineFeed
+
+    points = sorted({c for c in cuts if c < len(text)} | {0, len(text)})
+    blocks = [text[a:b] for a, b in itertools.pairwise(points)]
+    by_lines, by_texts = LineFeed(blocks, budget), LineFeed(blocks, budget)
+
+    lines, from_texts = [], []
+    while (block := by_lines.next_block()) is not None:
+        lines.extend(block)
+    while (piece := by_texts.next_text()) is not None:
+        from_texts.extend(io.StringIO(piece, newline="").readlines() if isinstance(piece, str) else piece)
+
+    assert from_texts == lines
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_line_over_budget_in_a_plain_block_is_broken_and_the_others_are_read(newline: str) -> None:
+    text = newline.join(["h1,h2", "a,b", "c," + "x" * 70_000, "d,e", ""])
+
+    items = list(DelimitedText([text], score_header=count_known_columns).batches(record_budget=65_536))
+
+    records = [item for item in items if not isinstance(item, BrokenRecord)]
+    assert [record for batch in records for record in as_records(batch)] == [["a", "b"], ["d", "e"]]
+    assert sum(isinstance(item, BrokenRecord) for item in items) == 1
