@@ -12,9 +12,11 @@ the first split, a re-split by the sweeper (or by the embedded runtime after a
 restart) in the middle of a retry counts the same rows under the same ids:
 nothing is counted twice, nothing stays uncounted.
 
-Order, so that any crash leaves a job that still ends: the input is read first
-(while the job is still COMPLETED, so a changed or unreadable file refuses the
-retry without touching anything); then the job is reopened (COMPLETED →
+Order, so that any crash leaves a job that still ends: the stored results are
+checked against the counters (every counted row must have its result, else a row
+taken for missing would be counted twice and done would pass total: such a job is
+refused), and the input is read (while the job is still COMPLETED, so a changed or
+unreadable file refuses the retry without touching anything); then the job is reopened (COMPLETED →
 PROCESSING, exactly one caller wins); then chunk by chunk: uncount (forgetting
 the retried rows); then the chunks are sent.
 """
@@ -91,7 +93,9 @@ def retry_job(job_id: str, deps: RetryDeps) -> RetryStarted:
     if job.state is not JobState.COMPLETED:
         raise RetryRefused(f"only a COMPLETED job can be retried; this one is {job.state.value}")
     total = job.counts.total or 0
-    results = one_result_per_row(store.iter_results(job_id), total)
+    stored = list(store.iter_results(job_id))
+    _refuse_results_not_all_stored(job, stored)
+    results = one_result_per_row(stored, total)
     rows = {result.row: result.claim_number for result in results if is_retryable(result)}
     if not rows:
         return RetryStarted(job_id=job_id, rows=0)
@@ -117,6 +121,26 @@ def retry_job(job_id: str, deps: RetryDeps) -> RetryStarted:
         deps.rows.send_chunks(outgoing[start : start + SEND_BATCH])
     complete_if_done(job_id, store, deps.signals)  # only row errors to record: done at once
     return RetryStarted(job_id=job_id, rows=len(rows), attempt=attempt)
+
+
+def _refuse_results_not_all_stored(job: Job, stored: list[ResultRow]) -> None:
+    """A job whose counters hold rows that have no stored result (a job finished before
+    results were stored per chunk, read by a later version): a retry would take those
+    rows as missing and count them a second time, so it is refused before anything changes."""
+    total = job.counts.total or 0
+    covered = len({result.row for result in stored if 1 <= result.row <= total})
+    if covered < job.counts.done:
+        logger.warning(
+            "retry refused: stored results cover fewer rows than counted",
+            extra={"job_id": job.job_id, "stored_rows": covered, "counted_rows": job.counts.done},
+        )
+        raise RetryRefused(_PREDATES)
+
+
+_PREDATES = (
+    "this job's stored results predate the current storage layout, so it cannot be retried;"
+    " upload the file again as a new job"
+)
 
 
 def _read_plan(job: Job, rows: dict[int, str], deps: RetryDeps) -> _Plan:
