@@ -12,6 +12,37 @@ from claimbatch.observability import logger
 from claimbatch.ports.messages import AggregationRequest, RowChunk, SplitContinuation
 
 SQS_BATCH_LIMIT = 10
+# SendMessageBatch refuses (BatchRequestTooLong, on every attempt) a request whose
+# message bodies and attributes total more than its payload limit: 256 KiB until
+# 2025, 1 MiB since. Batches are kept under the older figure, so they fit on any
+# endpoint or queue still held to it; a larger message goes in a batch of its own.
+SQS_BATCH_MAX_BYTES = 262_144
+# SQS's most for one message (a queue may set less): a larger one can never be sent.
+SQS_MESSAGE_MAX_BYTES = 1_048_576
+
+
+class MessageTooLargeError(ValueError):
+    """A message over SQS's size limit: sending it again can never succeed."""
+
+
+def size_groups(bodies: Sequence[str]) -> list[list[str]]:
+    """The bodies in order, in groups of at most SQS_BATCH_LIMIT that total at most
+    SQS_BATCH_MAX_BYTES of UTF-8 (no attributes are sent), a larger body alone.
+    Raises MessageTooLargeError, before anything is sent, for a body SQS cannot take."""
+    groups: list[list[str]] = []
+    group_bytes = 0
+    for body in bodies:
+        size = len(body.encode())
+        if size > SQS_MESSAGE_MAX_BYTES:
+            raise MessageTooLargeError(
+                f"a queue message of {size:,} bytes is over SQS's {SQS_MESSAGE_MAX_BYTES:,}-byte limit"
+            )
+        if not groups or len(groups[-1]) == SQS_BATCH_LIMIT or group_bytes + size > SQS_BATCH_MAX_BYTES:
+            groups.append([])
+            group_bytes = 0
+        groups[-1].append(body)
+        group_bytes += size
+    return groups
 
 
 class SqsSender:
@@ -20,9 +51,8 @@ class SqsSender:
         self._retry = retry or PartialRetry()
 
     def send_batch(self, queue_url: str, bodies: Sequence[str]) -> None:
-        for start in range(0, len(bodies), SQS_BATCH_LIMIT):
-            pending = {str(i): body for i, body in enumerate(bodies[start : start + SQS_BATCH_LIMIT])}
-            self._send_until_accepted(queue_url, pending)
+        for group in size_groups(bodies):
+            self._send_until_accepted(queue_url, {str(i): body for i, body in enumerate(group)})
 
     def _send_until_accepted(self, queue_url: str, pending: dict[str, str]) -> None:
         for attempt in range(1, self._retry.attempts + 1):
