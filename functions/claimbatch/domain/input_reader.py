@@ -208,15 +208,15 @@ class _RowChecker:
         valid = ValidColumns(list(rows), claims, firsts, lasts, births, subscribers)  # type: ignore[arg-type]
         invalid: list[InvalidRow] = []
         if suspects:
-            keep = [True] * len(rows)
+            dropped = []
             for index in sorted(suspects):
                 parsed = self._check(rows[index], fields[index * width : (index + 1) * width])
                 if isinstance(parsed, InvalidRow):
                     invalid.append(parsed)
-                    keep[index] = False
+                    dropped.append(index)
                 else:
                     births[index] = parsed.query.date_of_birth.isoformat()
-            valid = ValidColumns(*(list(compress(column, keep)) for column in valid.columns()))
+            valid = _without(valid, dropped)
         first = rows[0] if len(rows) else 0
         return RowBatch(first, rows[-1] if len(rows) else first - 1, valid, invalid)
 
@@ -256,6 +256,22 @@ class _RowChecker:
         if name in ("first_name", "last_name"):
             return check_name(name, value)
         return parse_date_of_birth(value, self._today)
+
+
+FEW_DROPPED = 16  # invalid rows of a batch taken out of its columns one by one
+
+
+def _without(valid: ValidColumns, dropped: list[int]) -> ValidColumns:
+    """The columns (lists of their own) without the rows at the positions `dropped` (ascending)."""
+    if len(dropped) > FEW_DROPPED:
+        keep = [True] * len(valid)
+        for index in dropped:
+            keep[index] = False
+        return ValidColumns(*(list(compress(column, keep)) for column in valid.columns()))
+    for column in valid.columns():
+        for index in reversed(dropped):
+            del column[index]
+    return valid
 
 
 def _too_many_rows(max_rows: int) -> InputFileError:
