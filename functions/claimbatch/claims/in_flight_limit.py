@@ -37,6 +37,8 @@ class InFlightSizing:
     # mean of a long-tailed payer, few enough to follow a change within seconds at a budget.
     latency_window: int = 512
     initial_latency_s: float = 1.0  # assumed (as a floor) until the window is full
+    # Answer times above this are not measured (latency_window.py): longer than any request may take.
+    longest_answer_s: float = math.inf
 
     def __post_init__(self) -> None:
         if self.cap < 1 or self.floor < 1 or self.headroom < 1 or self.latency_window < 1:
@@ -54,7 +56,9 @@ class AdaptiveInFlightLimit:
     def __init__(self, sizing: InFlightSizing, rate: Callable[[], float | None], clock: Callable[[], float]) -> None:
         self._sizing = sizing
         self._rate = rate
-        self.latencies = LatencyWindow(sizing.latency_window, sizing.initial_latency_s, clock)
+        self.latencies = LatencyWindow(
+            sizing.latency_window, sizing.initial_latency_s, clock, longest_s=sizing.longest_answer_s
+        )
         self.in_flight = 0
         self.peak_in_flight = 0
         self._waiters: deque[asyncio.Future[None]] = deque()

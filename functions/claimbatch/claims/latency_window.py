@@ -7,6 +7,11 @@ mean was 2.4 s: only the slowest answers were still coming in). The stated
 latency counts as `prior_answers` answers until that many real ones are in, so
 the first few (the fast ones come back first) do not decide alone. The
 quantiles (for hedging) are over the same answers.
+
+An answer time longer than `longest_s` is not taken: no exchange outlasts its
+own deadline, so such a time spans a pause of the whole process (a Lambda
+environment frozen between invocations, its request resumed in the next one),
+not the payer's answer, and would inflate the mean.
 """
 
 from __future__ import annotations
@@ -29,13 +34,21 @@ class SentRequest:
 class LatencyWindow:
     """The last `size` answer times (one event loop)."""
 
-    def __init__(self, size: int, prior_s: float, clock: Callable[[], float], prior_answers: int = 50) -> None:
-        if size < 1 or prior_s <= 0 or prior_answers < 0:
-            raise ValueError("latency window: size at least 1, prior latency positive")
+    def __init__(
+        self,
+        size: int,
+        prior_s: float,
+        clock: Callable[[], float],
+        prior_answers: int = 50,
+        longest_s: float = math.inf,
+    ) -> None:
+        if size < 1 or prior_s <= 0 or prior_answers < 0 or longest_s <= 0:
+            raise ValueError("latency window: size at least 1, prior latency and longest answer positive")
         self._size = size
         self._prior_s = prior_s
         self._prior_answers = min(prior_answers, size)
         self._clock = clock
+        self._longest_s = longest_s
         self._answers: deque[float] = deque()
         self._answers_sum = 0.0
         self._answered = 0
@@ -44,10 +57,13 @@ class LatencyWindow:
         return SentRequest(self._clock())
 
     def answered(self, request: SentRequest) -> None:
-        """The request ended (answered or failed): its time from send to now counts, once."""
+        """The request ended (answered or failed): its time from send to now counts, once,
+        unless it is longer than any exchange can take (a pause of the process, not the payer)."""
         if request.answer_s is not None:
             return
         request.answer_s = max(0.0, self._clock() - request.sent_at)
+        if request.answer_s > self._longest_s:
+            return
         self._answers.append(request.answer_s)
         self._answers_sum += request.answer_s
         if len(self._answers) > self._size:

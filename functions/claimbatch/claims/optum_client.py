@@ -34,6 +34,7 @@ INQUIRY_PATH = "/oihub/claim/inquiry/v1"
 CORRELATION_HEADER = "x-optum-consumer-correlation-id"
 SPARE_FOR_S = 0.5  # budget unused this long is spare: copies of slow requests may use it
 STALL_TOLERANCE_S = 0.25  # a paced request woken later than this takes a new slot (no burst after a stall)
+DEADLINE_LATENESS_S = 1.0  # an answer time past deadline + this spanned a frozen process: not measured
 CIRCUIT_OPEN_ERROR = "claims API unavailable (circuit open)"
 CREDENTIALS_REJECTED_ERROR = "claims API rejected the credentials"
 # After our credentials were rejected, no request goes out for this long (the
@@ -96,8 +97,9 @@ class OptumClaimsClient:
             )
         self.limiter = limiter
         # Lookups in flight follow the budget x the latency observed (Little's law), within max_in_flight.
+        longest = settings.request_deadline_s + DEADLINE_LATENESS_S  # no exchange outlasts its deadline
         self.in_flight = AdaptiveInFlightLimit(
-            InFlightSizing(cap=settings.max_in_flight, initial_latency_s=settings.expected_latency_s),
+            InFlightSizing(settings.max_in_flight, initial_latency_s=settings.expected_latency_s, longest_answer_s=longest),
             lambda: self.limiter.rate if self.limiter is not None else None,
             self._timing.clock,
         )

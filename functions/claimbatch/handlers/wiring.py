@@ -165,6 +165,7 @@ def worker_deps() -> WorkerDeps:
             patience_s=env.row_patience_s,
             redelivery=RedeliveryPolicy(base_s=env.redelivery_base_s, max_delay_s=env.max_redelivery_delay_s),
             metrics=PowertoolsPipelineMetrics(),
+            abandoned_request_s=env.claims_api_request_deadline_s,
         )
         _workers[loop_id] = deps
     return deps

@@ -43,7 +43,8 @@ async def record_handler(record: RowChunkRecord, lambda_context: LambdaContext) 
     try:
         await process_chunk(record.body, delivery, deps, first_delivered_at, time_left(lambda_context))
     except ChunkDeferred as deferred:
-        # Back on the queue: after a wait that grows with every delivery, or at once when it only ran out of time.
+        # Back on the queue after a wait that grows with every delivery, or, when it only ran out of
+        # time, the request deadline (its requests still running must end first): its visibility timeout.
         rows_deferral().defer(record.receiptHandle, deferred.delay_s)
         raise
     except Exception:

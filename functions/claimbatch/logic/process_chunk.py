@@ -7,8 +7,8 @@ up again. A finished chunk's results are stored and counted in one write.
 
 A worker with a deadline (the Lambda worker: its remaining time less a margin to
 store results and return) stops waiting for lookups at the deadline; the rows
-not answered by then go back with the chunk like transient failures. See
-docs/aws-design.md for why such a deferral comes back at once.
+not answered by then go back with the chunk like transient failures, after
+the time the requests left running may still take (docs/aws-design.md).
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ class WorkerDeps:
     redelivery: RedeliveryPolicy = field(default_factory=RedeliveryPolicy)
     metrics: PipelineMetrics = NoMetrics()
     clock: Callable[[], float] = time.time
+    # How long a request already sent when the deadline came may still run (the claims
+    # client's request deadline): it keeps its slot until it ends.
+    abandoned_request_s: float = 0.0
 
     def redelivery_delay(self, delivery: int) -> float:
         """The wait before the next delivery of a chunk whose `delivery`-th one did not finish it."""
@@ -176,9 +179,13 @@ def _not_answered(row: QueuedRow) -> ResultRow:
 
 
 def _deferral(chunk: RowChunk, delivery: int, deps: WorkerDeps, failed: int, late: int) -> ChunkDeferred:
-    """Rows that failed transiently come back after the growing wait; a chunk only short of
-    time comes back at once (nothing failed, nothing to wait out)."""
+    """Rows that failed transiently come back after the growing wait. Rows late at the deadline
+    come back no sooner than their requests, still running and holding slots, may end: sooner,
+    the same (resumed) environment would send the same slow rows again behind them, paying twice
+    for exactly those rows with fewer slots, and throwing the first answers away."""
+    wait_out_requests_s = deps.abandoned_request_s if late else 0.0
     if failed:
-        return ChunkDeferred(chunk.job_id, chunk.chunk, failed + late, deps.redelivery_delay(delivery), "transient failures")
+        delay_s = max(deps.redelivery_delay(delivery), wait_out_requests_s)
+        return ChunkDeferred(chunk.job_id, chunk.chunk, failed + late, delay_s, "transient failures")
     logger.info("chunk deferred: worker out of time", extra={"job_id": chunk.job_id, "chunk": chunk.chunk, "rows": late})
-    return ChunkDeferred(chunk.job_id, chunk.chunk, late, 0.0, "not answered by the deadline")
+    return ChunkDeferred(chunk.job_id, chunk.chunk, late, wait_out_requests_s, "not answered by the deadline")

@@ -4,7 +4,8 @@ The worker Lambda as deployed (moto, its handler, its environment) against a
 simulator of its own, with a Lambda context that has little time left: two
 claims answer only after 30 s the first time they are asked (at once after
 that), the others at once. At the deadline the worker stops waiting, stores the
-rows answered so far, and reports the chunk as a batch item failure; the
+rows answered so far, and reports the chunk as a batch item failure, invisible
+for the request deadline (the requests left running may take that long); the
 redelivery looks up only the rows not answered, and every row ends exactly once.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
+from claimbatch.adapters.aws.sqs_queues import SqsDeferral
 from claimbatch.domain.job import JobState
 from claimbatch.handlers import wiring
 from claimbatch.ports.job_store import ChunkId
@@ -56,6 +58,14 @@ def test_a_worker_out_of_time_keeps_its_answers_and_the_redelivery_looks_up_only
         "LOOKUP_MAX_ELAPSED_S": "90",
         "WORKER_DEADLINE_MARGIN_S": str(MARGIN_S),
     }
+    delays: list[float] = []
+    defer = SqsDeferral.defer
+
+    def recorded_defer(self: SqsDeferral, receipt_handle: str, delay_s: float) -> None:
+        delays.append(delay_s)
+        defer(self, receipt_handle, delay_s)
+
+    monkeypatch.setattr(SqsDeferral, "defer", recorded_defer)
     with mock_aws():
         pipeline = AwsPipeline(monkeypatch, slow_payer.base_url, table=table["Properties"], **env)
         job_id = pipeline.drop(f"inbox/{uuid.uuid4().hex}.csv", body.encode())
@@ -67,6 +77,11 @@ def test_a_worker_out_of_time_keeps_its_answers_and_the_redelivery_looks_up_only
         failed = pipeline.invoke("rows", [message])
         kept = wiring.job_store(TABLE).chunk_results(job_id, ChunkId(0))
         sent_first = slow_payer.stats()["requests"]
+        assert pipeline.receive("rows") == [], "not back before the abandoned requests may have ended"
+        # Instead of waiting out the request deadline for real:
+        pipeline.sqs.change_message_visibility(
+            QueueUrl=pipeline.queues["rows"], ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
 
         pipeline.remaining_ms = 900_000
         pipeline.run_until_idle()
@@ -75,6 +90,7 @@ def test_a_worker_out_of_time_keeps_its_answers_and_the_redelivery_looks_up_only
         sent_again = slow_payer.stats()["requests"] - sent_first
 
     assert failed == {message["MessageId"]}, "reported as a batch item failure"
+    assert delays == [90.0], "deferred for the request deadline (CLAIMS_API_REQUEST_DEADLINE_S)"
     assert kept, "the rows answered before the deadline are stored"
     assert not {claims[row - 1] for row in kept} & set(slow), "the slow rows were not answered in time"
     assert sent_again == len(claims) - len(kept), "the redelivery looks up only the rows not kept"

@@ -8,6 +8,8 @@ import pytest
 
 from claimbatch.claims.in_flight_limit import AdaptiveInFlightLimit, InFlightSizing
 from claimbatch.claims.latency_window import LatencyWindow
+from claimbatch.claims.optum_client import OptumClaimsClient
+from claimbatch.claims.settings import ClaimsApiSettings
 from tests.support.fake_time import FakeTime
 
 
@@ -94,6 +96,35 @@ def test_a_request_that_ends_twice_counts_once():
     fake.now += 5.0
     window.answered(request)  # given up after it had answered
     assert request.answer_s == 3.0 and window.mean_s() == pytest.approx(3.0)
+
+
+def test_an_answer_time_longer_than_any_request_may_take_is_not_measured():
+    # A request resumed after its process was frozen (a Lambda environment between invocations)
+    # ends with a time no payer answer can have: it would inflate the mean for the next invocation.
+    window = LatencyWindow(size=10, prior_s=1.0, clock=(fake := FakeTime()).clock, prior_answers=0, longest_s=61.0)
+    timed_out, frozen = window.sent(), window.sent()
+    fake.now += 60.5
+    window.answered(timed_out)  # ended by its own deadline, a little late: a real (slow) answer time
+    fake.now += 300.0
+    window.answered(frozen)
+    assert window.answers == 1 and window.mean_s() == pytest.approx(60.5)
+    window.answered(frozen)  # still counted once: never
+    assert window.answers == 1
+
+
+def test_the_client_measures_no_answer_time_past_its_request_deadline():
+    settings = ClaimsApiSettings(
+        base_url="https://claims.test", client_id="id", client_secret="secret", provider_tin="123456789",
+        request_deadline_s=20.0,
+    )
+    client = OptumClaimsClient(settings, timing=(fake := FakeTime()).timing())
+    window = client.in_flight.latencies
+    slow, frozen = window.sent(), window.sent()
+    fake.now += 20.5
+    window.answered(slow)  # ended by its deadline, its timer a little late
+    fake.now += 600.0
+    window.answered(frozen)  # resumed after a ten-minute freeze
+    assert window.answers == 1
 
 
 def test_the_running_sums_stay_exact_over_many_requests():
