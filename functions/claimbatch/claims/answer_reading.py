@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+import httpx
 from pydantic import ValidationError
 
-from claimbatch.claims.bounded_http import Answer
+from claimbatch.claims.bounded_http import Answer, AnswerTooLarge, DeadlineExceeded
 from claimbatch.claims.optum_schema import InquiryResponse, SearchClaim
 from claimbatch.claims.provider import ProviderStats
 from claimbatch.domain.claim_answer import LookupOutcome
@@ -24,6 +25,8 @@ from claimbatch.observability import logger
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 UNREADABLE_ERROR = "claims API sent an unreadable answer"
+# What one exchange raises when no answer came (a timeout is a transport error too).
+EXCHANGE_ERRORS = (httpx.TransportError, DeadlineExceeded, AnswerTooLarge)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,12 @@ class Attempt:
     auth_rejected: bool = False
     api_failed: bool = False  # counts towards opening the circuit
     unusable: bool = False  # the API answered, but nothing usable (garbage, too large): no point redelivering
+    # A 2xx answer the lookup can end with: a page (not found included), or the payer's own final word.
+    definitive: bool = False
+
+
+def is_definitive(result: Attempt) -> bool:
+    return result.definitive
 
 
 def retry_after_seconds(header: str | None) -> float | None:
@@ -58,6 +67,20 @@ def _parsed(answer: Answer) -> InquiryResponse | None:
         return InquiryResponse.model_validate(json.loads(answer.body))
     except (ValueError, ValidationError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return None
+
+
+def classify_failure(error: Exception, log_fields: dict[str, object], stats: ProviderStats, max_bytes: int) -> Attempt:
+    """An exchange that ended without an answer: too large, timed out, or no connection."""
+    stats.server_errors += 1
+    if isinstance(error, AnswerTooLarge):
+        logger.warning("inquiry answer over the size limit", extra=log_fields)
+        failure = LookupOutcome.failed(f"claims API answer larger than {max_bytes} bytes", retryable=True, redeliver=False)
+        return Attempt(outcome=failure, api_failed=True, unusable=True)
+    if isinstance(error, (httpx.TimeoutException, DeadlineExceeded)):
+        logger.warning("inquiry timed out", extra={**log_fields, "error_type": type(error).__name__})
+        return Attempt(retry_reason="claims API timed out", api_failed=True)
+    logger.warning("inquiry connection failed", extra={**log_fields, "error_type": type(error).__name__})
+    return Attempt(retry_reason="claims API unreachable", api_failed=True)
 
 
 def classify_answer(answer: Answer, log_fields: dict[str, object], stats: ProviderStats) -> Attempt:
@@ -92,10 +115,10 @@ def _read_search(answer: Answer, log_fields: dict[str, object], stats: ProviderS
     if search is None or (not search.claims and parsed.errors):
         logger.warning("inquiry answered with errors", extra=log_fields)
         description = parsed.error_text() or "claims API answer has no searchClaim"
-        return Attempt(outcome=LookupOutcome.failed(description, retryable=False))
+        return Attempt(outcome=LookupOutcome.failed(description, retryable=False), definitive=True)
     unavailable = next((claim for claim in search.claims or [] if claim.payer_unavailable), None)
     if unavailable is not None:
         stats.server_errors += 1
         logger.warning("payer system unavailable", extra={**log_fields, "status_category": unavailable.status_category})
         return Attempt(retry_reason=f"payer system unavailable ({unavailable.status_category})", api_failed=True)
-    return Attempt(search=search)
+    return Attempt(search=search, definitive=True)

@@ -5,16 +5,23 @@ payer (median 1.5 s, a few answers past 14 s, the odd one past the request
 timeout) the last rows keep the job waiting long after the last row was sent,
 while the request budget sits idle. So once a request has waited longer than
 most answers take (`HedgePolicy`), and the client has budget to spare (no lookup
-waits for a slot or its pace), the same request is sent again; the first answer
-wins. A copy goes through the same slot and pace as any request, so it never
-takes budget a waiting row could use and never exceeds the budget. The payer
-answers the same inquiry twice; it is a read.
+waits for a slot or its pace), the same request is sent again. A copy goes
+through the same slot and pace as any request, so it never takes budget a
+waiting row could use and never exceeds the budget. The payer answers the same
+inquiry twice; it is a read.
+
+The first usable answer wins (the caller says which are: a page, not a 429 or a
+5xx). An answer that is not usable is kept like an error: the lookup gets it
+only once every copy has ended without a usable one (the earliest copy's, the
+original first), so a copy's quick 429 never beats the original's 200. No
+further copy goes once one has ended without a usable answer.
 
 The slower copy is not cancelled but left to end on its own (its answer is
-dropped): cancelling a request while its connection is being made can leave the
-HTTP client's pool with a slot that is never given back (httpcore 1.0.9), and
-enough of them stop every lookup. It keeps its slot until it ends, within the
-request timeout.
+dropped here; the caller's `send` has already counted it, and told the rate
+limiter of a 429): cancelling a request while its connection is being made can
+leave the HTTP client's pool with a slot that is never given back (httpcore
+1.0.9), and enough of them stop every lookup. It keeps its slot until it ends,
+within the request timeout.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ MarkSent = Callable[[], None]
 # One copy of the request: `copy` is 0 for the first, 1 and on for hedges; it calls
 # `mark_sent` when it leaves (after its slot and pace), which starts its clock.
 Send = Callable[[int, MarkSent], Awaitable[T]]
+Usable = Callable[[T], bool]  # an answer that ends the race; any other waits for the other copies
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ class _Copy(Generic[T]):
 
 
 class Hedger:
-    """Sends a request, and copies of it while it is slow and budget is spare; the first answer wins."""
+    """Sends a request, and copies of it while it is slow and budget is spare; the first usable answer wins."""
 
     def __init__(
         self, policy: HedgePolicy, latencies: LatencyWindow, spare_budget: Callable[[], bool], timing: RetryTiming
@@ -91,11 +99,11 @@ class Hedger:
             self._slow_after = (now, seconds)
         return self._slow_after[1]
 
-    async def first_answer(self, send: Send[T]) -> T:
+    async def first_answer(self, send: Send[T], usable: Usable[T]) -> T:
         copies: list[_Copy[T]] = []
         self._add_copy(copies, send)
         try:
-            return await self._race(copies, send)
+            return await self._race(copies, send, usable)
         except asyncio.CancelledError:  # the lookup itself is given up (the runtime stops): every copy goes
             pending = [copy.task for copy in copies if copy.task is not None and copy.pending]
             for task in pending:
@@ -107,11 +115,14 @@ class Hedger:
                 if copy.task is not None and copy.pending:
                     copy.task.add_done_callback(_drop_outcome)
 
-    async def _race(self, copies: list[_Copy[T]], send: Send[T]) -> T:
+    async def _race(self, copies: list[_Copy[T]], send: Send[T], usable: Usable[T]) -> T:
         failure: BaseException | None = None
+        unusable: tuple[int, T] | None = None  # the earliest copy's answer that was not usable
         while True:
             pending = {copy.task for copy in copies if copy.task is not None and copy.pending}
-            if not pending:
+            if not pending:  # no usable answer: an answer says more than an exception
+                if unusable is not None:
+                    return unusable[1]
                 assert failure is not None
                 raise failure
             newest = copies[-1]
@@ -122,11 +133,16 @@ class Hedger:
             for index, copy in enumerate(copies):
                 if copy.task in pending and copy.task is not None and copy.task.done():
                     error = copy.task.exception()
-                    if error is None:
+                    if error is not None:
+                        failure = failure or error  # another copy may still answer
+                        continue
+                    answer = copy.task.result()
+                    if usable(answer):
                         if index:
                             self.hedges_won += 1
-                        return copy.task.result()
-                    failure = failure or error  # another copy may still answer
+                        return answer
+                    if unusable is None or index < unusable[0]:
+                        unusable = (index, answer)  # kept like an error: another copy may still answer
             if self._should_hedge(copies):
                 self._add_copy(copies, send)
 
@@ -159,20 +175,26 @@ class Hedger:
     def _wait_s(self, copies: list[_Copy[T]]) -> float | None:
         """Until the newest copy turns slow, or a recheck once it is slow and the budget is busy;
         None once no more copies may go."""
-        sent_at = copies[-1].sent_at
-        if len(copies) >= self._policy.max_copies or sent_at is None:
+        if not self._may_add(copies):
             return None
+        sent_at = copies[-1].sent_at
+        assert sent_at is not None
         until_slow = self.slow_after_s() - (self._timing.clock() - sent_at)
         return until_slow if until_slow > 0 else self._policy.recheck_s
 
     def _should_hedge(self, copies: list[_Copy[T]]) -> bool:
+        if not self._may_add(copies) or self._latencies.answers < self._policy.min_answers:
+            return False
         sent_at = copies[-1].sent_at
-        if len(copies) >= self._policy.max_copies or sent_at is None:
-            return False
-        if self._latencies.answers < self._policy.min_answers:
-            return False
+        assert sent_at is not None
         slow = self._timing.clock() - sent_at >= self.slow_after_s()
         return slow and self._spare_budget()
+
+    def _may_add(self, copies: list[_Copy[T]]) -> bool:
+        """Room for another copy, and the newest has left and is still out: a copy that has ended
+        without a usable answer (a 429, a 5xx) is no reason to send one more."""
+        newest = copies[-1]
+        return len(copies) < self._policy.max_copies and newest.sent_at is not None and newest.pending
 
 
 def _drop_outcome(task: asyncio.Future[object]) -> None:

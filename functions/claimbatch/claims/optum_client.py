@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import httpx
 
 from claimbatch.claims import bounded_http
-from claimbatch.claims.answer_reading import Attempt, classify_answer
+from claimbatch.claims.answer_reading import EXCHANGE_ERRORS, Attempt, classify_answer, classify_failure, is_definitive
 from claimbatch.claims.circuit_breaker import BreakerSettings, CircuitBreaker
 from claimbatch.claims.hedged_requests import Hedger, HedgePolicy, MarkSent
 from claimbatch.claims.in_flight_limit import AdaptiveInFlightLimit, InFlightSizing
@@ -266,33 +266,28 @@ class OptumClaimsClient:
             logger.warning("token request failed", extra={"error_type": type(error).__name__, "attempt": attempt})
             return Attempt(retry_reason="claims API token endpoint unavailable", api_failed=True)
 
-        log_fields: dict[str, object] = {"attempt": attempt, "correlation_id": correlation_id}
-
         body = inquiry_body(query, self._settings.payer_id)
 
-        def send(copy: int, mark_sent: MarkSent) -> Awaitable[bounded_http.Answer]:
+        def send(copy: int, mark_sent: MarkSent) -> Awaitable[Attempt]:
             copy_id = correlation_id if copy == 0 else str(uuid.uuid4())  # each request its own id
-            return self._send(body, self._headers(token, copy_id, page_token), mark_sent)
+            log_fields: dict[str, object] = {"attempt": attempt, "correlation_id": copy_id}
+            return self._exchange(body, self._headers(token, copy_id, page_token), mark_sent, log_fields)
 
-        try:
-            answer = await (self.hedger.first_answer(send) if self._hedging else send(0, _unmarked))
-        except (httpx.TimeoutException, bounded_http.DeadlineExceeded) as error:
-            self.stats.server_errors += 1
-            logger.warning("inquiry timed out", extra={**log_fields, "error_type": type(error).__name__})
-            return Attempt(retry_reason="claims API timed out", api_failed=True)
-        except bounded_http.AnswerTooLarge:
-            self.stats.server_errors += 1
-            logger.warning("inquiry answer over the size limit", extra=log_fields)
-            error = f"claims API answer larger than {self._settings.max_answer_bytes} bytes"
-            failure = LookupOutcome.failed(error, retryable=True, redeliver=False)
-            return Attempt(outcome=failure, api_failed=True, unusable=True)
-        except httpx.TransportError as error:
-            self.stats.server_errors += 1
-            logger.warning("inquiry connection failed", extra={**log_fields, "error_type": type(error).__name__})
-            return Attempt(retry_reason="claims API unreachable", api_failed=True)
-        if self.limiter is not None:
-            self.limiter.on_throttled() if answer.status_code == 429 else self.limiter.on_success()
-        result = classify_answer(answer, {**log_fields, "status_code": answer.status_code}, self.stats)
+        # Only a definitive answer ends the race early: a copy's 429 or 5xx must not beat another's 200.
+        result = await (self.hedger.first_answer(send, is_definitive) if self._hedging else send(0, _unmarked))
         if result.auth_rejected:
             self._tokens.invalidate(token)
         return result
+
+    async def _exchange(
+        self, body: dict[str, object], headers: dict[str, str], mark_sent: MarkSent, log_fields: dict[str, object]
+    ) -> Attempt:
+        """One copy of the request and what it means, counted and told to the rate limiter as it
+        ends: a copy whose answer is not used still slows the budget down on a 429."""
+        try:
+            answer = await self._send(body, headers, mark_sent)
+        except EXCHANGE_ERRORS as error:
+            return classify_failure(error, log_fields, self.stats, self._settings.max_answer_bytes)
+        if self.limiter is not None:
+            self.limiter.on_throttled() if answer.status_code == 429 else self.limiter.on_success()
+        return classify_answer(answer, {**log_fields, "status_code": answer.status_code}, self.stats)

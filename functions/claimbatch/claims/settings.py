@@ -53,7 +53,7 @@ class ClaimsApiSettings(BaseModel):
     rate_limit_rps: PositiveFloat | None = None
     # With a budget, a request slower than most answers is sent again while the budget has room
     # to spare (no lookup waits for it): the last rows of a job do not keep it waiting on the
-    # payer's slowest answers. The first answer wins.
+    # payer's slowest answers. The first usable answer wins (a 429 or 5xx waits for the others).
     hedge_slow_requests: bool = True
     breaker_failure_threshold: PositiveInt = 10  # consecutive 5xx/timeouts that open the circuit
     breaker_open_for_s: PositiveFloat = 5.0
