@@ -11,36 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.row_rules import row_by_the_rules
+
 import claimbatch.domain.bulk_checks as bulk_checks
 from claimbatch.domain.claim_row import InvalidRow, ParsedRow, RowBatch, ValidRow
 from claimbatch.domain.input_reader import InputLimits, read_claim_batches, read_claim_rows
-from claimbatch.domain.value_rules import ValueRuleError, check_id, check_name, parse_date_of_birth
+from claimbatch.domain.value_rules import parse_date_of_birth
 
 TODAY = date(2025, 6, 30)
 HEADER = ["claim_number", "first_name", "last_name", "date_of_birth", "subscriber_id"]
-
-
-def _reference(row: int, values: list[str]) -> ParsedRow:
-    """One row, by the rules alone (no batch, no cache, no quick test)."""
-    from claimbatch.domain.claim_row import ClaimQuery
-
-    claim, first, last, born, subscriber = (value.strip() for value in values)
-    errors: list[str] = []
-    checked: list[object] = []
-    for check, column, value in (
-        (check_id, "claim_number", claim),
-        (check_name, "first_name", first),
-        (check_name, "last_name", last),
-        (None, "date_of_birth", born),
-        (check_id, "subscriber_id", subscriber),
-    ):
-        try:
-            checked.append(parse_date_of_birth(value, TODAY) if check is None else check(column, value))  # type: ignore[operator]
-        except ValueRuleError as error:
-            errors.append(error.message)
-    if errors:
-        return InvalidRow(row, claim, "; ".join(errors))
-    return ValidRow(row, ClaimQuery(*checked))  # type: ignore[arg-type]
 
 
 def _flattened(batches: list[RowBatch]) -> list[ParsedRow]:
@@ -87,7 +66,7 @@ def test_batches_judge_each_row_as_the_rules_do_one_by_one(
     records: list[list[str]], line_end: str, start_after: int, cache_size: int
 ) -> None:
     data = _file(records, line_end)
-    expected = [_reference(row, values) for row, values in enumerate(records, 1) if row > start_after]
+    expected = [row_by_the_rules(row, [v.strip() for v in values], TODAY) for row, values in enumerate(records, 1) if row > start_after]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bulk_checks, "DATE_CACHE_SIZE", cache_size)

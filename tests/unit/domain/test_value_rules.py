@@ -19,6 +19,8 @@ from claimbatch.domain.value_rules import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.row_rules import row_by_the_rules
+
 TODAY = date(2025, 6, 30)
 HEADER = "claim_number,first_name,last_name,date_of_birth,subscriber_id"
 
@@ -271,25 +273,6 @@ def test_a_quick_yes_for_a_name_is_a_yes_of_the_rule(value: str) -> None:
         assert check_name("first_name", value) == value
 
 
-def _expected(row: int, claim: str, first: str, last: str, born: str, subscriber: str) -> ValidRow | InvalidRow:
-    errors = []
-    values: list[object] = []
-    for check, column, value in (
-        (check_id, "claim_number", claim),
-        (check_name, "first_name", first),
-        (check_name, "last_name", last),
-        (None, "date_of_birth", born),
-        (check_id, "subscriber_id", subscriber),
-    ):
-        try:
-            values.append(parse_date_of_birth(value, TODAY) if check is None else check(column, value))  # type: ignore[operator]
-        except ValueRuleError as error:
-            errors.append(error.message)
-    if errors:
-        return InvalidRow(row, claim, "; ".join(errors))
-    return ValidRow(row, ClaimQuery(*values))  # type: ignore[arg-type]
-
-
 _date_text = st.sampled_from(["01/02/1975", "1/2/1975", "1975-01-02", "19750102", "02/30/1975", "01/02/75", "", "x"])
 
 
@@ -311,7 +294,7 @@ def test_reading_a_file_judges_each_row_as_the_rules_do(rows: list[tuple[str, st
     parsed = list(read_claim_rows([text.encode()], today=TODAY))
 
     # Then each row is valid or not exactly as the value rules say, with the same errors
-    assert parsed == [_expected(n, *(v.strip() for v in values)) for n, values in enumerate(rows, 1)]
+    assert parsed == [row_by_the_rules(n, [v.strip() for v in values], TODAY) for n, values in enumerate(rows, 1)]
 
 
 _us_date_text = st.one_of(
