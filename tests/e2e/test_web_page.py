@@ -385,6 +385,11 @@ def test_a_file_is_uploaded_and_its_results_downloaded_with_the_keyboard_alone(s
                 return
         raise AssertionError(f"Tab never reached {description}")
 
+    # Playwright turns file-chooser interception on without waiting for the browser to
+    # confirm it; listening from the start has it on before Space is pressed.
+    page.on("filechooser", lambda _chooser: None)
+    page.evaluate("1")  # a round trip to the browser after the subscription was sent
+
     # When the file input is reached with Tab and opened with Space
     tab_to("the file input", "e.id === 'csv-file'")
     with page.expect_file_chooser() as chooser:
