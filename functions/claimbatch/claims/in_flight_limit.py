@@ -84,19 +84,11 @@ class AdaptiveInFlightLimit:
     async def slot(self) -> AsyncIterator[None]:
         """Hold one of the slots for one request, its pacing included: a slot freed
         never lets out a burst of requests that were paced while they waited."""
-        await self._acquire()
+        await self.acquire()
         try:
             yield
         finally:
-            self._release()
-
-    async def acquire(self) -> None:
-        """Take a slot, for a request that gives it back with `release` when it ends (not
-        necessarily in the task that took it)."""
-        await self._acquire()
-
-    def release(self) -> None:
-        self._release()
+            self.release()
 
     async def finish_held(self, request: Coroutine[Any, Any, T]) -> T:
         """Run a request that holds an acquired slot, give the slot back when it ends. Cancelling
@@ -107,7 +99,7 @@ class AdaptiveInFlightLimit:
         return await asyncio.shield(task)
 
     def _end_held(self, task: asyncio.Future[Any]) -> None:
-        self._release()
+        self.release()
         if not task.cancelled():
             task.exception()  # read, so an error nobody waits for any more is not reported as lost
 
@@ -120,7 +112,9 @@ class AdaptiveInFlightLimit:
         finally:
             self.latencies.answered(request)
 
-    async def _acquire(self) -> None:
+    async def acquire(self) -> None:
+        """Take a slot, for a request that gives it back with `release` when it ends (not
+        necessarily in the task that took it)."""
         if not self._waiters and self.in_flight < self.limit:
             self._take()
             return
@@ -130,7 +124,7 @@ class AdaptiveInFlightLimit:
             await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
-                self._release()  # the slot was handed over just as we were cancelled: give it on
+                self.release()  # the slot was handed over just as we were cancelled: give it on
             elif waiter in self._waiters:  # a cancelled waiter may already have been passed over
                 self._waiters.remove(waiter)
             raise
@@ -139,7 +133,7 @@ class AdaptiveInFlightLimit:
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
-    def _release(self) -> None:
+    def release(self) -> None:
         self.in_flight -= 1
         self._wake()
 

@@ -74,6 +74,10 @@ class _Looked:
     result: ResultRow
     redeliver: bool  # a transient failure worth another delivery (see LookupOutcome.redeliver)
 
+    @classmethod
+    def of(cls, row: QueuedRow, outcome: LookupOutcome) -> _Looked:
+        return cls(result_from_lookup(row.row, row.claim_number, outcome), outcome.redeliver)
+
     @property
     def transient(self) -> bool:
         return self.redeliver and self.result.outcome is RowOutcome.FAILED and self.result.retryable
@@ -83,7 +87,7 @@ async def _look_up(row: QueuedRow, deps: WorkerDeps) -> _Looked:
     started = time.perf_counter()
     outcome = await deps.provider.lookup(row.query())
     deps.metrics.lookup_latency_ms((time.perf_counter() - started) * 1000)
-    return _Looked(result_from_lookup(row.row, row.claim_number, outcome), outcome.redeliver)
+    return _Looked.of(row, outcome)
 
 
 async def _look_up_all(todo: list[QueuedRow], deps: WorkerDeps, time_left: TimeLeft | None) -> list[_Looked]:
@@ -94,10 +98,7 @@ async def _look_up_all(todo: list[QueuedRow], deps: WorkerDeps, time_left: TimeL
         if not isinstance(deps.provider, ChunkLookups):
             return list(await asyncio.gather(*(_look_up(row, deps) for row in todo)))
         outcomes = await deps.provider.lookup_many([row.query() for row in todo]) if todo else []
-        return [
-            _Looked(result_from_lookup(row.row, row.claim_number, outcome), outcome.redeliver)
-            for row, outcome in zip(todo, outcomes, strict=True)
-        ]
+        return [_Looked.of(row, outcome) for row, outcome in zip(todo, outcomes, strict=True)]
     seconds = time_left()
     if seconds <= 0 or not todo:
         return []
