@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from claimbatch.domain.value_rules import read_valid_birth
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimQuery:
@@ -51,7 +53,8 @@ ParsedRow = ValidRow | InvalidRow
 class ValidColumns:
     """Valid rows of a stretch of the file, a column each (the fast path: no object per row).
 
-    `rows` ascend; `births` are ISO dates (YYYY-MM-DD). Every field is PHI but `rows`.
+    `rows` ascend; `births` are date texts the rule passed, as written (ISO where a row
+    was checked alone); `read_valid_birth` reads them. Every field is PHI but `rows`.
     """
 
     rows: list[int]
@@ -83,7 +86,7 @@ class ValidColumns:
             self.claim_numbers,
             self.first_names,
             self.last_names,
-            map(date.fromisoformat, self.births),
+            map(read_valid_birth, self.births),
             self.subscriber_ids,
         )
         return list(map(ValidRow, self.rows, queries))

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -73,7 +74,21 @@ class RecordGrid:
         return self.fields[index * self.width : (index + 1) * self.width]
 
 
+@dataclass(frozen=True, slots=True)
+class MatchedGrid(RecordGrid):
+    """Records whose lines each matched the `plain_record` pattern given to `batches()`."""
+
+
 Batch = list[list[str]] | RecordGrid | BrokenRecord
+Piece = list[str] | RecordGrid  # lines still to read as records, or records read already
+
+
+class _RunPatterns:
+    """Runs of whole lines that match a record pattern, ended by LF or by CRLF."""
+
+    def __init__(self, record: str) -> None:
+        self.lf = re.compile(f"(?:{record}\\n)*+")
+        self.crlf = re.compile(f"(?:{record}\\r\\n)*+")
 
 
 def _ensure_csv_field_limit(chars: int) -> None:
@@ -111,8 +126,11 @@ def _fields_of_lines(text: str, delimiter: str) -> list[str]:
 
 def _grid_batches(grid: RecordGrid) -> Iterator[RecordGrid]:
     step = BATCH_RECORDS * grid.width
+    if len(grid.fields) <= step:
+        yield grid
+        return
     for start in range(0, len(grid.fields), step):
-        yield RecordGrid(grid.fields[start : start + step], grid.width)
+        yield type(grid)(grid.fields[start : start + step], grid.width)
 
 
 class DelimitedText:
@@ -145,37 +163,90 @@ class DelimitedText:
             return line
         raise InputFileError(EMPTY_MESSAGE)
 
-    def batches(self, *, record_budget: int) -> Iterator[Batch]:
+    def batches(self, *, record_budget: int, plain_record: str | None = None) -> Iterator[Batch]:
         """Data records in order, in batches of at most BATCH_RECORDS; blank lines
         skipped. A record longer than `record_budget` characters comes alone as a
-        BrokenRecord, and reading goes on."""
+        BrokenRecord, and reading goes on.
+
+        `plain_record`: a regular expression of one record (no line end) that only
+        matches lines holding no quote, line break or NUL, of the header's width, none
+        longer than `record_budget`; runs of such lines come as MatchedGrid batches."""
         feed = self._feed
         feed.budget = budget = min(record_budget, MAX_RECORD_BUDGET)
         _ensure_csv_field_limit(budget + 1)
-        lines: list[str] | None = feed.take_stretch()
-        while lines is not None:
-            if not lines:
-                pass
-            elif (block := self._read_block(lines)) is None:
-                feed.follow(lines)
-                yield from self._followed_batches(budget)
-            elif isinstance(block, RecordGrid):
-                yield from _grid_batches(block)
-            else:
-                block = self._without_blanks(block)
-                for start in range(0, len(block), BATCH_RECORDS):
-                    yield block[start : start + BATCH_RECORDS]
-            lines = self._next_lines()
-            while isinstance(lines, RecordGrid):
-                yield from _grid_batches(lines)
-                lines = self._next_lines()
+        runs = _RunPatterns(plain_record) if plain_record else None
+        pieces: list[Piece] | None = self._pieces_of_lines(feed.take_stretch(), runs)
+        while pieces is not None:
+            for piece in pieces:
+                if isinstance(piece, RecordGrid):
+                    yield from _grid_batches(piece)
+                else:
+                    yield from self._batches_of_lines(piece, budget)
+            pieces = self._next_pieces(runs)
 
-    def _next_lines(self) -> list[str] | RecordGrid | None:
-        """The next block of lines, or, when it reads as a grid at C speed, its records."""
+    def _batches_of_lines(self, lines: list[str], budget: int) -> Iterator[Batch]:
+        if not lines:
+            return
+        block = self._read_block(lines)
+        if block is None:
+            self._feed.follow(lines)
+            yield from self._followed_batches(budget)
+        elif isinstance(block, RecordGrid):
+            yield from _grid_batches(block)
+        else:
+            block = self._without_blanks(block)
+            for start in range(0, len(block), BATCH_RECORDS):
+                yield block[start : start + BATCH_RECORDS]
+
+    def _pieces_of_lines(self, lines: list[str], runs: _RunPatterns | None) -> list[Piece]:
+        """The lines left in the header's block, read as the blocks after it are."""
+        if runs is not None and lines and lines[-1].endswith("\n"):
+            pieces = self._plain_pieces("".join(lines), runs)
+            if pieces is not None:
+                return pieces
+        return [lines]
+
+    def _next_pieces(self, runs: _RunPatterns | None) -> list[Piece] | None:
+        """The next block of lines, read at C speed where it can be: runs of lines that match
+        the plain record, or the whole block as a grid; None at the end."""
         text = self._feed.next_text()
         if not isinstance(text, str):
-            return text
-        return self._grid_of_text(text) or io.StringIO(text, newline="").readlines()
+            return None if text is None else [text]
+        if runs is not None and (pieces := self._plain_pieces(text, runs)) is not None:
+            return pieces
+        grid = self._grid_of_text(text)
+        return [grid or io.StringIO(text, newline="").readlines()]
+
+    def _plain_pieces(self, text: str, runs: _RunPatterns) -> list[Piece] | None:
+        """Whole lines ending in LF (or CRLF throughout) as runs of lines that match the plain
+        record, each a MatchedGrid, and the lines between them; None when the text has a
+        quote, a NUL or other line breaks."""
+        if '"' in text or "\x00" in text:
+            return None
+        if "\r" not in text:
+            run, line_end = runs.lf, "\n"
+        elif text.count("\r") == text.count("\r\n") == text.count("\n"):
+            run, line_end = runs.crlf, "\r\n"
+        else:
+            return None
+        delimiter, width = self.delimiter, len(self.header)
+        pieces: list[Piece] = []
+        start, size = 0, len(text)
+        while start < size:
+            end = run.match(text, start).end()  # type: ignore[union-attr]  # `(…)*+` always matches
+            if end > start:
+                fields = text[start:end].replace(line_end, delimiter).split(delimiter)
+                fields.pop()  # after the last line break
+                pieces.append(MatchedGrid(fields, width))
+            if end == size:
+                break
+            start = text.index("\n", end) + 1
+            line = text[end:start]
+            if pieces and isinstance(pieces[-1], list):
+                pieces[-1].append(line)
+            else:
+                pieces.append([line])
+        return pieces
 
     def _grid_of_text(self, text: str) -> RecordGrid | None:
         """Whole lines ending in LF read as _read_block reads a block without quotes whose
@@ -284,6 +355,7 @@ __all__ = [
     "Batch",
     "BrokenRecord",
     "DelimitedText",
+    "MatchedGrid",
     "RecordGrid",
     "detect_delimiter",
 ]

@@ -37,11 +37,18 @@ from claimbatch.domain.bulk_checks import (
     valid_rows_builder,
 )
 from claimbatch.domain.claim_row import ClaimQuery, InvalidRow, ParsedRow, RowBatch, ValidColumns, ValidRow
-from claimbatch.domain.csv_records import BrokenRecord, DelimitedText, RecordGrid
+from claimbatch.domain.csv_records import MAX_RECORD_BUDGET, BrokenRecord, DelimitedText, MatchedGrid, RecordGrid
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.header_aliases import ColumnPositions, count_known_columns, resolve_columns
+from claimbatch.domain.plain_records import plain_record_pattern
 from claimbatch.domain.text_decoding import decode_text
-from claimbatch.domain.value_rules import ValueRuleError, check_id, check_name, parse_date_of_birth
+from claimbatch.domain.value_rules import (
+    ValueRuleError,
+    check_id,
+    check_name,
+    parse_date_of_birth,
+    read_valid_birth,
+)
 
 MIN_RECORD_BUDGET = 65_536  # characters a record may take before it is given up on
 
@@ -98,7 +105,7 @@ def read_claim_batches(
 
 def _parsed_rows(batch: RowBatch, build: ValidRowsBuilder) -> list[ParsedRow]:
     valid = batch.valid
-    births = list(map(date.fromisoformat, valid.births))
+    births = list(map(read_valid_birth, valid.births))
     rows = build(valid.rows, valid.claim_numbers, valid.first_names, valid.last_names, births, valid.subscriber_ids)
     if batch.invalid:
         rows = sorted([*rows, *batch.invalid], key=attrgetter("row"))
@@ -118,7 +125,8 @@ def _row_batches(
 class _RowChecker:
     """Turns batches of records into RowBatches: valid rows as columns, row errors apart.
 
-    A batch is checked a column at a time, with C-level passes that pick out the
+    Lines that match the plain record (plain_records.py) come as a MatchedGrid and
+    go into the columns as they are. Any other batch is checked a column at a time, with C-level passes that pick out the
     rows that might break a rule (bulk_checks: `not_plain_ids`, `PlainNames`, and
     `BirthDates`, which remembers the date texts of the file already read); all
     others go into the columns as they are. Each picked row goes through `_check`, which applies
@@ -144,7 +152,7 @@ class _RowChecker:
         max_rows = self._limits.max_rows
         budget = max(MIN_RECORD_BUDGET, self._width * (2 * self._limits.max_field_chars + 3) + 2)
         row = 0  # data records read so far
-        for batch in table.batches(record_budget=budget):
+        for batch in table.batches(record_budget=budget, plain_record=self._plain_record(table.delimiter, budget)):
             if isinstance(batch, BrokenRecord):
                 row += 1
                 if row > max_rows:
@@ -161,6 +169,14 @@ class _RowChecker:
             if row > max_rows:
                 raise _too_many_rows(max_rows)
 
+    def _plain_record(self, delimiter: str, budget: int) -> str | None:
+        """The pattern of a record that plainly passes the rules; None when one might be over budget."""
+        max_field = self._limits.max_field_chars
+        if self._width * (max_field + 1) > min(budget, MAX_RECORD_BUDGET):
+            return None
+        positions = {name: getattr(self._columns, name) for name in QUERY_FIELDS}
+        return plain_record_pattern(self._width, positions, delimiter, self._today, max_field)
+
     def _claim_before_break(self, broken: BrokenRecord) -> str:
         """The claim number of a record that could not be read whole, when it came before the break."""
         position = self._columns.claim_number
@@ -173,6 +189,12 @@ class _RowChecker:
         """Rows first..last, which are the records of `batch` from index `skip` on."""
         rows = range(first, last + 1)
         width = self._width
+        if isinstance(batch, MatchedGrid):
+            fields = batch.fields
+            if skip or len(batch) != len(rows):
+                fields = fields[skip * width : (skip + len(rows)) * width]
+            columns = [fields[position::width] for position in self._positions]
+            return RowBatch(first, last, ValidColumns(list(rows), *columns), [])
         if isinstance(batch, RecordGrid):
             if skip == 0 and len(batch) == len(rows):
                 return self._check_grid(rows, batch.fields)

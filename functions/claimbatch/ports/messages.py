@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, Validat
 from pydantic_core import PydanticCustomError, core_schema
 
 from claimbatch.domain.claim_row import ClaimQuery, ValidColumns, ValidRow
+from claimbatch.domain.value_rules import read_valid_birth
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ class QueuedRows(Sequence[QueuedRow]):
     def _made(self) -> list[QueuedRow]:
         if self._rows is None:
             c = self._columns
-            births = map(date.fromisoformat, c.births)
+            births = map(read_valid_birth, c.births)
             self._rows = list(
                 map(QueuedRow, c.rows, c.claim_numbers, c.first_names, c.last_names, births, c.subscriber_ids)
             )
@@ -91,7 +92,7 @@ def _stands_in_json(joined: str, values: int) -> bool:
     return joined.isprintable()
 
 
-_TEXT_KEYS = ("c", "f", "l", "d", "s")
+_TEXT_KEYS = ("c", "f", "l", "b", "s")
 
 
 class RowChunk:
@@ -101,8 +102,9 @@ class RowChunk:
     deterministic, so a chunk sent twice (splitter re-run, SQS redelivery) is
     still counted once. On the queue (docs/aws-design.md, "Message formats"):
     `{"job_id": …, "chunk": 7, "rows": [701, …], "c": [claim_number, …], "f": […],
-    "l": […], "d": ["1975-05-10", …], "s": […]}`; a message in the earlier shape,
-    one object per row, is read as well.
+    "l": […], "b": ["05/10/1975", …], "s": […]}`, dates of birth as the file wrote them
+    (value_rules.read_valid_birth reads them). Messages in the earlier shapes are read
+    as well: `"d"` with ISO dates instead of `"b"`, or one object per row.
     """
 
     __slots__ = ("job_id", "chunk", "columns")
@@ -145,7 +147,14 @@ class RowChunk:
         """A decoded message body (either shape); raises ValueError when it is not a rows message."""
         if isinstance(message, dict) and "c" in message:
             parsed = _ColumnarMessage.model_validate(message)
-            births = [born.isoformat() for born in parsed.d]
+            if parsed.b is not None:
+                births = parsed.b
+                for text in births:
+                    read_valid_birth(text)  # a date the rule passed, or not a rows message
+            elif parsed.d is not None:
+                births = [born.isoformat() for born in parsed.d]
+            else:
+                raise ValueError("a rows message without dates of birth")
             columns = ValidColumns(parsed.rows, parsed.c, parsed.f, parsed.l, births, parsed.s)
             if len(set(map(len, columns.columns()))) > 1:
                 raise ValueError("the columns of a rows message differ in length")
@@ -201,7 +210,8 @@ class _ColumnarMessage(BaseModel):
     c: list[str]
     f: list[str]
     l: list[str]  # noqa: E741 (the message's own key)
-    d: list[date]
+    b: list[str] | None = None  # as written in the file
+    d: list[date] | None = None  # ISO, as written before
     s: list[str]
 
 

@@ -36,7 +36,7 @@ def test_a_chunk_is_written_as_compact_columns() -> None:
         "c": ["ZE59426195", "C-2"],
         "f": ["ANNE", "李"],
         "l": ["O'NEIL", "Jose\u0301"],
-        "d": ["1975-05-10", "2001-12-31"],
+        "b": ["1975-05-10", "2001-12-31"],
         "s": ["057896633", "X9"],
     }
     assert " " not in body.replace("O'NEIL", "")  # compact
@@ -72,6 +72,26 @@ def test_a_message_in_the_earlier_shape_of_one_object_per_row_is_read() -> None:
     assert list(Record.model_validate({"body": body}).body.rows) == [ANNE, LI]
 
 
+def test_dates_of_birth_travel_as_the_file_wrote_them() -> None:
+    # Given columns as the splitter reads them from a file: dates as written
+    columns = ValidColumns([1, 2, 3], ["A1", "A2", "A3"], ["ANNE"] * 3, ["LI"] * 3, ["05/10/1975", "5/9/1975", "19750510"], ["9"] * 3)
+
+    body = RowChunk("job-1", 0, columns=columns).to_json()
+
+    assert json.loads(body)["b"] == ["05/10/1975", "5/9/1975", "19750510"]
+    assert [row.date_of_birth for row in RowChunk.from_json(body).rows] == [date(1975, 5, 10), date(1975, 5, 9), date(1975, 5, 10)]
+
+
+def test_a_columns_message_with_iso_dates_from_the_version_before_is_read() -> None:
+    body = json.dumps(
+        {"job_id": "job-1", "chunk": 7, "rows": [701, 703], "c": ["ZE59426195", "C-2"], "f": ["ANNE", "李"],
+         "l": ["O'NEIL", "Jose\u0301"], "d": ["1975-05-10", "2001-12-31"], "s": ["057896633", "X9"]}
+    )
+
+    assert list(RowChunk.from_json(body).rows) == [ANNE, LI]
+    assert list(Record.model_validate({"body": body}).body.rows) == [ANNE, LI]
+
+
 def test_the_record_model_reads_the_columns() -> None:
     body = RowChunk("job-1", 7, [ANNE, LI]).to_json()
 
@@ -88,6 +108,10 @@ def test_the_record_model_reads_the_columns() -> None:
         '{"job_id": "j", "chunk": 1, "rows": [1, 2], "c": ["A"], "f": ["B"], "l": ["C"], "d": ["1975-01-02"], "s": ["1"]}',
         '{"job_id": "j", "chunk": 1, "rows": [1], "c": ["A"], "f": ["B"], "l": ["C"], "d": ["1975-02-30"], "s": ["1"]}',
         '{"job_id": "j", "chunk": 1, "rows": [{"row": 1, "c": "A"}]}',
+        '{"job_id": "j", "chunk": 1, "rows": [1], "c": ["A"], "f": ["B"], "l": ["C"], "b": ["02/30/1975"], "s": ["1"]}',
+        '{"job_id": "j", "chunk": 1, "rows": [1], "c": ["A"], "f": ["B"], "l": ["C"], "b": ["01/02/75"], "s": ["1"]}',
+        '{"job_id": "j", "chunk": 1, "rows": [1], "c": ["A"], "f": ["B"], "l": ["C"], "b": [7], "s": ["1"]}',
+        '{"job_id": "j", "chunk": 1, "rows": [1, 2], "c": ["A"], "f": ["B"], "l": ["C"], "b": ["01/02/1975"], "s": ["1"]}',
     ],
 )
 def test_a_body_that_is_no_rows_message_is_refused(body: str) -> None:
@@ -101,7 +125,7 @@ def test_an_empty_chunk_and_values_that_json_must_escape_still_make_valid_json()
     odd = QueuedRow(1, 'A"1', "back\\slash", "tab\there", date(1975, 1, 2), "\ud800")
 
     assert json.loads(RowChunk("j", 0).to_json()) == {
-        "job_id": "j", "chunk": 0, "rows": [], "c": [], "f": [], "l": [], "d": [], "s": []
+        "job_id": "j", "chunk": 0, "rows": [], "c": [], "f": [], "l": [], "b": [], "s": []
     }
     quoted = RowChunk("j", 0, [odd, ANNE])
     assert json.loads(quoted.to_json())["c"] == ['A"1', "ZE59426195"]
