@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
-from itertools import chain, compress, repeat
-from operator import attrgetter
+from itertools import chain, compress, count, repeat
+from operator import attrgetter, is_
 
 from claimbatch import defaults
 from claimbatch.domain.bulk_checks import (
+    DATE_CACHE_SIZE,
     QUERY_FIELDS,
     BirthDates,
     PlainNames,
@@ -84,7 +85,7 @@ def read_claim_rows(
     Raises InputFileError during iteration (see the module docstring).
     """
     batches = read_claim_batches(chunks, limits, start_after_row=start_after_row, today=today)
-    return chain.from_iterable(map(_parsed_rows, batches, repeat(valid_rows_builder())))
+    return chain.from_iterable(map(_parsed_rows, batches, repeat(valid_rows_builder()), repeat({})))
 
 
 def read_claim_batches(
@@ -103,9 +104,14 @@ def read_claim_batches(
     return _row_batches(chunks, limits, start_after_row, today)
 
 
-def _parsed_rows(batch: RowBatch, build: ValidRowsBuilder) -> list[ParsedRow]:
+def _parsed_rows(batch: RowBatch, build: ValidRowsBuilder, known_births: dict[str, date]) -> list[ParsedRow]:
     valid = batch.valid
-    births = list(map(read_valid_birth, valid.births))
+    births: list[date | None] = list(map(known_births.get, valid.births))
+    if None in births:
+        for index in compress(count(), map(is_, births, repeat(None))):
+            births[index] = born = read_valid_birth(valid.births[index])
+            if len(known_births) < DATE_CACHE_SIZE:
+                known_births[valid.births[index]] = born
     rows = build(valid.rows, valid.claim_numbers, valid.first_names, valid.last_names, births, valid.subscriber_ids)
     if batch.invalid:
         rows = sorted([*rows, *batch.invalid], key=attrgetter("row"))
