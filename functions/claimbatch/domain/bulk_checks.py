@@ -50,6 +50,9 @@ _EARLIEST_BIRTH = date(EARLIEST_BIRTH_YEAR, 1, 1)
 # 1900 written in two or three ways. Texts past it are read by quick_iso_birth, a bit slower.
 DATE_CACHE_SIZE = 120_000
 NAME_CACHE_SIZE = 100_000  # distinct valid names remembered per file
+# Columns at least this long bring in a whole year with a date; shorter ones (the few lines
+# the plain record pattern leaves to the rules) would pay for days they never meet.
+WHOLE_YEAR_COLUMN = 64
 
 
 class BirthDates:
@@ -58,8 +61,8 @@ class BirthDates:
     A file holds few distinct dates of birth (one per day since 1900, in the
     ways the file writes them): each text is read once and remembered, so most
     of a column is one dictionary lookup per value. The first date of a year read
-    the quick way brings in every day of that year written the same way, made a
-    column at a time (a file's dates are spread over its members' birth years).
+    the quick way in a long column brings in every day of that year written the same
+    way, made a column at a time (a file's dates are spread over its members' birth years).
     """
 
     def __init__(self, today: date) -> None:
@@ -81,7 +84,7 @@ class BirthDates:
             born = known.get(text)  # its year may have come in with an earlier text of the column
             if born is None:
                 born = quick_iso_birth(text, today)
-                if born is not None:
+                if born is not None and len(texts) >= WHOLE_YEAR_COLUMN:
                     self._bring_in_year(text, born)
                 else:
                     try:

@@ -218,17 +218,13 @@ class DelimitedText:
         return [grid or io.StringIO(text, newline="").readlines()]
 
     def _plain_pieces(self, text: str, runs: _RunPatterns) -> list[Piece] | None:
-        """Whole lines ending in LF (or CRLF throughout) as runs of lines that match the plain
-        record, each a MatchedGrid, and the lines between them; None when the text has a
-        quote, a NUL or other line breaks."""
+        """Whole lines (the text ends in LF) as runs of lines that match the plain record,
+        each a MatchedGrid, and the lines between them; None when the text has a quote or
+        a NUL. The lines of a text with a CR are matched as ending in CRLF (any other line
+        is one between the runs, read as `io` reads lines)."""
         if '"' in text or "\x00" in text:
             return None
-        if "\r" not in text:
-            run, line_end = runs.lf, "\n"
-        elif text.count("\r") == text.count("\r\n") == text.count("\n"):
-            run, line_end = runs.crlf, "\r\n"
-        else:
-            return None
+        run, line_end = (runs.crlf, "\r\n") if "\r" in text else (runs.lf, "\n")
         delimiter, width = self.delimiter, len(self.header)
         pieces: list[Piece] = []
         start, size = 0, len(text)
@@ -241,11 +237,13 @@ class DelimitedText:
             if end == size:
                 break
             start = text.index("\n", end) + 1
-            line = text[end:start]
+            lines = [line := text[end:start]]
+            if line.count("\r") != line.endswith("\r\n"):  # a CR alone breaks the line too
+                lines = io.StringIO(line, newline="").readlines()
             if pieces and isinstance(pieces[-1], list):
-                pieces[-1].append(line)
+                pieces[-1].extend(lines)
             else:
-                pieces.append([line])
+                pieces.append(lines)
         return pieces
 
     def _grid_of_text(self, text: str) -> RecordGrid | None:

@@ -127,6 +127,7 @@ def test_every_day_of_a_year_brought_in_reads_as_the_rule_reads_it(year: int) ->
 
 
 def test_a_year_comes_in_whole_with_its_first_date_in_the_way_it_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk_checks, "WHOLE_YEAR_COLUMN", 2)
     births = bulk_checks.BirthDates(TODAY)
     assert births.read(["03/04/1975", "1975-05-06"]) == (["1975-03-04", "1975-05-06"], set())
 
@@ -137,3 +138,11 @@ def test_a_year_comes_in_whole_with_its_first_date_in_the_way_it_is_written(monk
     assert births.read(["12/31/1975", "1975-02-28"]) == (["1975-12-31", "1975-02-28"], set())
     monkeypatch.undo()
     assert births.read(["02/29/1975", "2025-07-01"]) == ([None, None], {0, 1}), "no such day; a day after today"
+
+
+def test_a_short_column_brings_in_no_year() -> None:
+    births = bulk_checks.BirthDates(TODAY)
+
+    assert births.read(["03/04/1975"] * (bulk_checks.WHOLE_YEAR_COLUMN - 1))[1] == set()
+    assert births.read(["03/05/1975"]) == (["1975-03-05"], set())
+    assert len(births._known) == 2  # the two texts met, not their year

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from tests.support.row_rules import row_by_the_rules
 
 from claimbatch.domain.bulk_checks import QUERY_FIELDS
-from claimbatch.domain.claim_row import ValidRow
-from claimbatch.domain.input_reader import read_claim_batches
+from claimbatch.domain.claim_row import InvalidRow, ValidRow
+from claimbatch.domain.input_reader import read_claim_batches, read_claim_rows
 from claimbatch.domain.plain_records import date_pattern, plain_record_pattern, year_pattern
 from claimbatch.domain.value_rules import ValueRuleError, parse_date_of_birth, read_valid_birth
 
@@ -129,3 +129,18 @@ def test_read_valid_birth_refuses_what_the_rule_refuses() -> None:
     for text in ("02/30/1975", "01/02/75", "1899-12-31", "", "x"):
         with pytest.raises(ValueRuleError):
             read_valid_birth(text)
+
+
+def test_a_cr_alone_in_a_crlf_file_still_breaks_its_line_as_csv_reads_it() -> None:
+    header = "claim_number,first_name,last_name,date_of_birth,subscriber_id\r\n"
+    lines = "A1,ANNE,LI,05/10/1975,9\r\nA2,AN\rNE,LI,05/10/1975,9\r\nA3,ANNE,LI,05/10/1975,9\r\n"
+
+    rows = list(read_claim_rows([(header + lines).encode()], today=TODAY))
+
+    assert [(parsed.row, type(parsed).__name__) for parsed in rows] == [
+        (1, "ValidRow"), (2, "InvalidRow"), (3, "InvalidRow"), (4, "ValidRow"),
+    ]
+    assert [parsed.error for parsed in rows if isinstance(parsed, InvalidRow)] == [
+        "row has 2 values but the header has 5 columns",
+        "row has 4 values but the header has 5 columns",
+    ]
