@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from claimbatch.domain.value_rules import read_valid_birth
@@ -55,6 +55,11 @@ class ValidColumns:
 
     `rows` ascend; `births` are date texts the rule passed, as written (ISO where a row
     was checked alone); `read_valid_birth` reads them. Every field is PHI but `rows`.
+
+    `rule_checked`: every value is as the input reader let it pass the value rules, so
+    none holds a quote, a backslash or a control character (a message is written from
+    them as they are). `extend` keeps it only when both sides have it; columns made any
+    other way, or appended to, must not claim it.
     """
 
     rows: list[int]
@@ -63,6 +68,7 @@ class ValidColumns:
     last_names: list[str]
     births: list[str]
     subscriber_ids: list[str]
+    rule_checked: bool = field(default=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -71,7 +77,7 @@ class ValidColumns:
         return f"ValidColumns(rows={len(self.rows)}, <redacted>)"
 
     def sliced(self, start: int, stop: int) -> ValidColumns:
-        return ValidColumns(*(column[start:stop] for column in self.columns()))
+        return ValidColumns(*(column[start:stop] for column in self.columns()), rule_checked=self.rule_checked)
 
     def columns(self) -> tuple[list[int], list[str], list[str], list[str], list[str], list[str]]:
         return (self.rows, self.claim_numbers, self.first_names, self.last_names, self.births, self.subscriber_ids)
@@ -79,6 +85,7 @@ class ValidColumns:
     def extend(self, other: ValidColumns) -> None:
         for mine, theirs in zip(self.columns(), other.columns(), strict=True):
             mine.extend(theirs)  # type: ignore[attr-defined]
+        self.rule_checked = self.rule_checked and other.rule_checked
 
     def valid_rows(self) -> list[ValidRow]:
         queries = map(
@@ -92,8 +99,9 @@ class ValidColumns:
         return list(map(ValidRow, self.rows, queries))
 
     @staticmethod
-    def empty() -> ValidColumns:
-        return ValidColumns([], [], [], [], [], [])
+    def empty(*, rule_checked: bool = False) -> ValidColumns:
+        """No rows; `rule_checked` for columns that will only be extended by the reader's."""
+        return ValidColumns([], [], [], [], [], [], rule_checked=rule_checked)
 
 
 @dataclass(slots=True)

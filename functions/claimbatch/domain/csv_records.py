@@ -199,7 +199,8 @@ class DelimitedText:
                 yield block[start : start + BATCH_RECORDS]
 
     def _pieces_of_lines(self, lines: list[str], runs: _RunPatterns | None) -> list[Piece]:
-        """The lines left in the header's block, read as the blocks after it are."""
+        """Lines handed out as a list (the rest of the header's block; a block cut after a CR),
+        read as a text of whole lines is when they end in LF."""
         if runs is not None and lines and lines[-1].endswith("\n"):
             pieces = self._plain_pieces("".join(lines), runs)
             if pieces is not None:
@@ -211,7 +212,7 @@ class DelimitedText:
         the plain record, or the whole block as a grid; None at the end."""
         text = self._feed.next_text()
         if not isinstance(text, str):
-            return None if text is None else [text]
+            return None if text is None else self._pieces_of_lines(text, runs)
         if runs is not None and (pieces := self._plain_pieces(text, runs)) is not None:
             return pieces
         grid = self._grid_of_text(text)

@@ -165,7 +165,7 @@ class _RowChecker:
                     raise _too_many_rows(max_rows)
                 if row > start_after_row:
                     broken = InvalidRow(row, self._claim_before_break(batch), batch.error)
-                    yield RowBatch(row, row, ValidColumns.empty(), [broken])
+                    yield RowBatch(row, row, ValidColumns.empty(rule_checked=True), [broken])
                 continue
             batch_first = row + 1
             row += len(batch)
@@ -200,7 +200,7 @@ class _RowChecker:
             if skip or len(batch) != len(rows):
                 fields = fields[skip * width : (skip + len(rows)) * width]
             columns = [fields[position::width] for position in self._positions]
-            return RowBatch(first, last, ValidColumns(list(rows), *columns), [])
+            return RowBatch(first, last, ValidColumns(list(rows), *columns, rule_checked=True), [])
         if isinstance(batch, RecordGrid):
             if skip == 0 and len(batch) == len(rows):
                 return self._check_grid(rows, batch.fields)
@@ -211,7 +211,7 @@ class _RowChecker:
         ragged = [self._ragged(row, record) for row, record in zip(rows, records, strict=True) if len(record) != width]
         uniform = [(row, record) for row, record in zip(rows, records, strict=True) if len(record) == width]
         if not uniform:
-            return RowBatch(first, last, ValidColumns.empty(), ragged)
+            return RowBatch(first, last, ValidColumns.empty(rule_checked=True), ragged)
         checked = self._check_grid(
             [row for row, _ in uniform], list(chain.from_iterable(record for _, record in uniform))
         )
@@ -233,7 +233,7 @@ class _RowChecker:
                 for index in range(len(rows))
                 if max(map(len, fields[index * width : (index + 1) * width])) > max_field
             )
-        valid = ValidColumns(list(rows), claims, firsts, lasts, births, subscribers)  # type: ignore[arg-type]
+        valid = ValidColumns(list(rows), claims, firsts, lasts, births, subscribers, rule_checked=True)  # type: ignore[arg-type]
         invalid: list[InvalidRow] = []
         if suspects:
             dropped = []
@@ -295,7 +295,7 @@ def _without(valid: ValidColumns, dropped: list[int]) -> ValidColumns:
         keep = [True] * len(valid)
         for index in dropped:
             keep[index] = False
-        return ValidColumns(*(list(compress(column, keep)) for column in valid.columns()))
+        return ValidColumns(*(list(compress(column, keep)) for column in valid.columns()), rule_checked=valid.rule_checked)
     for column in valid.columns():
         for index in reversed(dropped):
             del column[index]

@@ -84,7 +84,7 @@ class _ChunkPacker:
         self._plan = plan
         self._chunk: int | None = None
         self._chunk_last_row = rows_already_split
-        self._valid = ValidColumns.empty()
+        self._valid = ValidColumns.empty(rule_checked=True)
         self._invalid: list[InvalidRow] = []
         self._outbox: list[RowChunk] = []
         self._errors_outbox: list[tuple[ChunkId, list[ResultRow]]] = []
@@ -132,7 +132,7 @@ class _ChunkPacker:
         if self._valid:
             self._outbox.append(RowChunk(self._job_id, self._chunk, columns=self._valid))
         self._outbox_last_row = self._chunk_last_row
-        self._chunk, self._valid, self._invalid = None, ValidColumns.empty(), []
+        self._chunk, self._valid, self._invalid = None, ValidColumns.empty(rule_checked=True), []
         if len(self._outbox) >= SEND_BATCH or len(self._errors_outbox) >= SEND_BATCH:
             self._send()
             return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 
 import pytest
@@ -84,6 +85,9 @@ def test_batches_judge_each_row_as_the_rules_do_one_by_one(
     for batch in batches:
         in_batch = sorted([*batch.valid.rows, *(error.row for error in batch.invalid)])
         assert in_batch == list(range(batch.first, batch.last + 1))
+        assert batch.valid.rule_checked  # so a message is written from the values as they are:
+        for column in filter(None, batch.valid.columns()[1:]):
+            assert json.loads('["' + '","'.join(column) + '"]') == column
         for row, born in zip(batch.valid.rows, batch.valid.births, strict=True):  # as written, or the rule's ISO date
             assert born in (records[row - 1][3].strip(), parse_date_of_birth(records[row - 1][3].strip(), TODAY).isoformat())
 
