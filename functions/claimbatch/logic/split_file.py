@@ -216,8 +216,9 @@ def check_limits(objects: ObjectStore, source: SourceObject, limits: InputLimits
         size += len(chunk)
         if size > limits.max_bytes:
             raise InputFileError(f"file is larger than {format_size(limits.max_bytes)} (limit)")
-        returns = chunk.count(b"\r")
-        breaks += chunk.count(b"\n") + (returns and returns - chunk.count(b"\r\n"))
+        if not chunk:
+            continue
+        breaks += len(chunk.splitlines()) - (not chunk.endswith((b"\n", b"\r")))  # one pass, LF, CR and CRLF
         if last == b"\r" and chunk.startswith(b"\n"):
             breaks -= 1  # a CRLF split between two chunks is one break
         last = chunk[-1:] or last
