@@ -83,12 +83,29 @@ Batch = list[list[str]] | RecordGrid | BrokenRecord
 Piece = list[str] | RecordGrid  # lines still to read as records, or records read already
 
 
-class _RunPatterns:
-    """Runs of whole lines that match a record pattern, ended by LF or by CRLF."""
+@dataclass(frozen=True, slots=True)
+class PlainRecord:
+    """Regular expressions of one record (no line end) that only match lines of the header's
+    width holding no line break or NUL, none longer than the record budget: `bare` with no
+    quote at all, `quoted` the same with any field wrapped in quotes (and no other quote)."""
 
-    def __init__(self, record: str) -> None:
-        self.lf = re.compile(f"(?:{record}\\n)*+")
-        self.crlf = re.compile(f"(?:{record}\\r\\n)*+")
+    bare: str
+    quoted: str
+
+
+class _RunPatterns:
+    """Runs of whole lines that match a plain record, ended by LF or by CRLF, compiled on first use."""
+
+    def __init__(self, record: PlainRecord) -> None:
+        self._record = record
+        self._compiled: dict[tuple[bool, bool], re.Pattern[str]] = {}
+
+    def pattern(self, *, crlf: bool, quoted: bool) -> re.Pattern[str]:
+        if (crlf, quoted) not in self._compiled:
+            record = self._record.quoted if quoted else self._record.bare
+            line_end = "\\r\\n" if crlf else "\\n"
+            self._compiled[crlf, quoted] = re.compile(f"(?:{record}{line_end})*+")
+        return self._compiled[crlf, quoted]
 
 
 def _ensure_csv_field_limit(chars: int) -> None:
@@ -163,14 +180,11 @@ class DelimitedText:
             return line
         raise InputFileError(EMPTY_MESSAGE)
 
-    def batches(self, *, record_budget: int, plain_record: str | None = None) -> Iterator[Batch]:
+    def batches(self, *, record_budget: int, plain_record: PlainRecord | None = None) -> Iterator[Batch]:
         """Data records in order, in batches of at most BATCH_RECORDS; blank lines
         skipped. A record longer than `record_budget` characters comes alone as a
-        BrokenRecord, and reading goes on.
-
-        `plain_record`: a regular expression of one record (no line end) that only
-        matches lines holding no quote, line break or NUL, of the header's width, none
-        longer than `record_budget`; runs of such lines come as MatchedGrid batches."""
+        BrokenRecord, and reading goes on. Runs of lines that match `plain_record`
+        come as MatchedGrid batches."""
         feed = self._feed
         feed.budget = budget = min(record_budget, MAX_RECORD_BUDGET)
         _ensure_csv_field_limit(budget + 1)
@@ -220,25 +234,34 @@ class DelimitedText:
 
     def _plain_pieces(self, text: str, runs: _RunPatterns) -> list[Piece] | None:
         """Whole lines (the text ends in LF) as runs of lines that match the plain record,
-        each a MatchedGrid, and the lines between them; None when the text has a quote or
-        a NUL. The lines of a text with a CR are matched as ending in CRLF (any other line
-        is one between the runs, read as `io` reads lines)."""
-        if '"' in text or "\x00" in text:
+        each a MatchedGrid, and the lines between them; None when the text has a NUL.
+
+        The lines of a text with a CR are matched as ending in CRLF (any other line is one
+        between the runs, read as `io` reads lines). In a text with quotes a field may be
+        quoted: the quotes go before the fields split. From a line between the runs that
+        may open a quoted value over lines, the rest of the text is read as lines."""
+        if "\x00" in text:
             return None
-        run, line_end = (runs.crlf, "\r\n") if "\r" in text else (runs.lf, "\n")
+        quoted = '"' in text
+        run = runs.pattern(crlf="\r" in text, quoted=quoted)
+        line_end = "\r\n" if "\r" in text else "\n"
         delimiter, width = self.delimiter, len(self.header)
         pieces: list[Piece] = []
         start, size = 0, len(text)
         while start < size:
             end = run.match(text, start).end()  # type: ignore[union-attr]  # `(…)*+` always matches
             if end > start:
-                fields = text[start:end].replace(line_end, delimiter).split(delimiter)
+                run_text = text[start:end].replace('"', "") if quoted else text[start:end]
+                fields = run_text.replace(line_end, delimiter).split(delimiter)
                 fields.pop()  # after the last line break
                 pieces.append(MatchedGrid(fields, width))
             if end == size:
                 break
             start = text.index("\n", end) + 1
             lines = [line := text[end:start]]
+            if quoted and not self._feed.starts_complete.fullmatch(line):
+                pieces.append(io.StringIO(text[end:], newline="").readlines())
+                break
             if line.count("\r") != line.endswith("\r\n"):  # a CR alone breaks the line too
                 lines = io.StringIO(line, newline="").readlines()
             if pieces and isinstance(pieces[-1], list):
@@ -355,6 +378,7 @@ __all__ = [
     "BrokenRecord",
     "DelimitedText",
     "MatchedGrid",
+    "PlainRecord",
     "RecordGrid",
     "detect_delimiter",
 ]

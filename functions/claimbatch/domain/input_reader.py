@@ -38,7 +38,14 @@ from claimbatch.domain.bulk_checks import (
     valid_rows_builder,
 )
 from claimbatch.domain.claim_row import ClaimQuery, InvalidRow, ParsedRow, RowBatch, ValidColumns, ValidRow
-from claimbatch.domain.csv_records import MAX_RECORD_BUDGET, BrokenRecord, DelimitedText, MatchedGrid, RecordGrid
+from claimbatch.domain.csv_records import (
+    MAX_RECORD_BUDGET,
+    BrokenRecord,
+    DelimitedText,
+    MatchedGrid,
+    PlainRecord,
+    RecordGrid,
+)
 from claimbatch.domain.errors import InputFileError
 from claimbatch.domain.header_aliases import ColumnPositions, count_known_columns, resolve_columns
 from claimbatch.domain.plain_records import plain_record_pattern
@@ -175,13 +182,17 @@ class _RowChecker:
             if row > max_rows:
                 raise _too_many_rows(max_rows)
 
-    def _plain_record(self, delimiter: str, budget: int) -> str | None:
-        """The pattern of a record that plainly passes the rules; None when one might be over budget."""
+    def _plain_record(self, delimiter: str, budget: int) -> PlainRecord | None:
+        """The patterns of a record that plainly passes the rules; None when one might be over budget."""
         max_field = self._limits.max_field_chars
-        if self._width * (max_field + 1) > min(budget, MAX_RECORD_BUDGET):
+        if self._width * (max_field + 3) > min(budget, MAX_RECORD_BUDGET):
             return None
         positions = {name: getattr(self._columns, name) for name in QUERY_FIELDS}
-        return plain_record_pattern(self._width, positions, delimiter, self._today, max_field)
+        bare, quoted = (
+            plain_record_pattern(self._width, positions, delimiter, self._today, max_field, quoted=quotes)
+            for quotes in (False, True)
+        )
+        return PlainRecord(bare, quoted)
 
     def _claim_before_break(self, broken: BrokenRecord) -> str:
         """The claim number of a record that could not be read whole, when it came before the break."""

@@ -8,7 +8,8 @@ names of letters and `' - .` that start with a letter, dates that exist, from
 column short and without quote, line break or delimiter). A line it does not
 match is checked value by value, as before: the pattern may only ever leave out
 too many lines, never take one in that a rule would refuse (tests hold it to
-value_rules line by line). The dates it takes stay as written
+value_rules line by line). A field may be in quotes when the quotes only wrap it
+(csv reads `"ANNE"` as ANNE). The dates it takes stay as written
 (value_rules.read_valid_birth reads them).
 """
 
@@ -70,16 +71,19 @@ def date_pattern(today: date) -> str:
 
 
 def plain_record_pattern(
-    width: int, positions: Mapping[str, int], delimiter: str, today: date, max_field_chars: int
+    width: int, positions: Mapping[str, int], delimiter: str, today: date, max_field_chars: int, *, quoted: bool = False
 ) -> str:
     """One record of `width` fields (no line end) whose query columns, at `positions`
-    (QUERY_FIELDS → 0-based position), plainly pass their rules."""
+    (QUERY_FIELDS → 0-based position), plainly pass their rules; `quoted`: any field may be
+    wrapped in quotes (its value holds none), as csv reads it."""
     kinds = {"claim_number": _ID, "subscriber_id": _ID, "first_name": _NAME, "last_name": _NAME}
     kinds["date_of_birth"] = date_pattern(today)
     other = f"[^{re.escape(delimiter)}\"\\r\\n]{{0,{max_field_chars}}}+"
     fields = [other] * width
     for name, position in positions.items():
         fields[position] = kinds[name]
+    if quoted:
+        fields = [f'(?:"{field}"|{field})' for field in fields]
     return re.escape(delimiter).join(fields)
 
 

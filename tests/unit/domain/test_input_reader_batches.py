@@ -32,9 +32,9 @@ def _flattened(batches: list[RowBatch]) -> list[ParsedRow]:
     return sorted(rows, key=lambda parsed: parsed.row)
 
 
-def _file(records: list[list[str]], line_end: str) -> bytes:
+def _file(records: list[list[str]], line_end: str, quoting: int = csv.QUOTE_MINIMAL) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator=line_end)
+    writer = csv.writer(out, lineterminator=line_end, quoting=quoting)
     writer.writerow(HEADER)
     writer.writerows(records)
     return out.getvalue().encode()
@@ -63,11 +63,12 @@ _record = st.tuples(_id, _name, _name, _birth, _id).map(list)
     start_after=st.integers(min_value=0, max_value=30),
     cache_size=st.sampled_from([0, 3, 50_000]),
     piece=st.sampled_from([None, 5, 64, 1000]),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
 )
 def test_batches_judge_each_row_as_the_rules_do_one_by_one(
-    records: list[list[str]], line_end: str, start_after: int, cache_size: int, piece: int | None
+    records: list[list[str]], line_end: str, start_after: int, cache_size: int, piece: int | None, quoting: int
 ) -> None:
-    whole = _file(records, line_end)
+    whole = _file(records, line_end, quoting)
     data = [whole] if piece is None else [whole[at : at + piece] for at in range(0, len(whole), piece)]
     expected = [row_by_the_rules(row, [v.strip() for v in values], TODAY) for row, values in enumerate(records, 1) if row > start_after]
 

@@ -3,6 +3,8 @@ every value as the rules read it, and still takes in the usual lines."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import date, timedelta
 
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from tests.support.row_rules import row_by_the_rules
 
 from claimbatch.domain.bulk_checks import QUERY_FIELDS
-from claimbatch.domain.claim_row import InvalidRow, ValidRow
+from claimbatch.domain.claim_row import ClaimQuery, InvalidRow, ValidRow
 from claimbatch.domain.input_reader import read_claim_batches, read_claim_rows
 from claimbatch.domain.plain_records import date_pattern, plain_record_pattern, year_pattern
 from claimbatch.domain.value_rules import ValueRuleError, parse_date_of_birth, read_valid_birth
@@ -85,9 +87,10 @@ _other = st.text(alphabet="ab ,|\t;", max_size=12)
     others=st.lists(_other, max_size=2),
     delimiter=st.sampled_from([",", "\t", "|", ";"]),
     order=st.randoms(use_true_random=False),
+    quotes=st.sampled_from([None, csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
 )
 def test_a_line_the_pattern_takes_passes_every_rule_as_it_is(
-    values: tuple[str, ...], others: list[str], delimiter: str, order: object
+    values: tuple[str, ...], others: list[str], delimiter: str, order: object, quotes: int | None
 ) -> None:
     width = len(QUERY_FIELDS) + len(others)
     positions = list(range(width))
@@ -98,12 +101,19 @@ def test_a_line_the_pattern_takes_passes_every_rule_as_it_is(
         fields[at[name]] = value
     for position, value in zip(positions[len(QUERY_FIELDS) :], others, strict=True):
         fields[position] = value
-    line = delimiter.join(fields)
+    if quotes is None:
+        line = delimiter.join(fields)
+    else:
+        written = io.StringIO()
+        csv.writer(written, delimiter=delimiter, quoting=quotes, lineterminator="").writerow(fields)
+        line = written.getvalue()
 
-    taken = re.fullmatch(plain_record_pattern(width, at, delimiter, TODAY, 10), line) is not None
+    pattern = plain_record_pattern(width, at, delimiter, TODAY, 10, quoted=quotes is not None)
+    taken = re.fullmatch(pattern, line) is not None
     event(f"taken: {taken}")
     if taken:
-        assert line.split(delimiter) == fields  # no delimiter inside a value
+        assert line.replace('"', "").split(delimiter) == fields  # quotes only around values, no delimiter inside one
+        assert next(csv.reader([line], delimiter=delimiter)) == fields
         judged = row_by_the_rules(1, [value.strip() for value in values], TODAY)
         assert isinstance(judged, ValidRow)
         query = judged.query
@@ -112,6 +122,24 @@ def test_a_line_the_pattern_takes_passes_every_rule_as_it_is(
         )  # nothing to strip
         assert query.date_of_birth == read_valid_birth(values[3])
         assert all(len(value) <= 10 for value in others)
+
+
+def test_quoted_fields_are_taken_too_and_a_value_over_lines_is_read_as_csv_reads_it() -> None:
+    header = '"claim_number","first_name","last_name","date_of_birth","subscriber_id"\n'
+    lines = [
+        '"A1","ANNE","LI","05/10/1975","9"\n',
+        '"A2","ANNE","LI","05/10/1975",9\n',  # partly quoted
+        '"A3","AN""NE","LI","05/10/1975","9"\n',  # a quote inside: the rules say no
+        '"A4","ANNE","LI\nLO","05/10/1975","9"\n',  # a value over two lines: the rules say no
+        '"A5","ANNE","LI","05/10/1975","9"\n',
+    ]
+
+    rows = list(read_claim_rows([(header + "".join(lines)).encode()], today=TODAY))
+
+    assert [(parsed.row, type(parsed).__name__) for parsed in rows] == [
+        (1, "ValidRow"), (2, "ValidRow"), (3, "InvalidRow"), (4, "InvalidRow"), (5, "ValidRow"),
+    ]
+    assert rows[0] == ValidRow(1, ClaimQuery("A1", "ANNE", "LI", date(1975, 5, 10), "9"))
 
 
 def test_usual_lines_are_taken_and_keep_their_dates_as_written() -> None:
