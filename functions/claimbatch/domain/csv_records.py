@@ -5,6 +5,9 @@ Records are read a block of physical lines (LF, CRLF or CR) at a time, as the
 C `csv` module reads them (doubled quotes, quotes inside unquoted values taken
 as they are, non-strict):
 
+- runs of lines that match the caller's plain record pattern (lines that plainly
+  pass every value rule, fields quoted or not) are matched a run at a time by one
+  regular expression and split at C speed into a `MatchedGrid`;
 - a block without any quote needs no csv: each line splits on the delimiter,
   and when every line has the header's number of fields, the whole block at
   once, into a flat `RecordGrid` (the usual case, and the fastest);

@@ -16,6 +16,7 @@ so far as void and fail the job with the error's message.
 
 Layers: text_decoding (bytes → text), csv_records (text → records),
 header_aliases (header → column positions), value_rules (values → errors),
+plain_records (the lines that plainly pass them, as one regular expression),
 bulk_checks (the same rules a column at a time).
 """
 

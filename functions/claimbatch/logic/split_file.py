@@ -39,6 +39,9 @@ class SplitSettings:
     rows_per_message: int = defaults.ROWS_PER_MESSAGE
     limits: InputLimits = field(default_factory=InputLimits)
     lease_s: float = 960.0  # longer than one invocation can run
+    # The cursor (and the lease) is saved at most this often while rows flow: a splitter that
+    # dies sends again at most this much, and chunk ids keep those rows counted once.
+    save_cursor_every_s: float = 1.0
     stop_when_remaining_s: float = 60.0  # hand over to a next invocation below this
 
     @property
@@ -174,9 +177,12 @@ def split_job(job_id: str, deps: SplitDeps, remaining_s: Callable[[], float]) ->
             check_limits(deps.objects, source, limits)
         chunks = deps.objects.read_chunks(source.bucket, source.key, source.version)
         batches = read_claim_batches(chunks, limits, start_after_row=rows_already_split)
+        cursor_saved_at = now
         for part in chain.from_iterable(map(packer.parts, batches)):
             if packer.add(part):
-                store.save_split_cursor(job_id, packer.rows_handed_on, deps.clock() + settings.lease_s)
+                if (clock := deps.clock()) - cursor_saved_at >= settings.save_cursor_every_s:
+                    store.save_split_cursor(job_id, packer.rows_handed_on, clock + settings.lease_s)
+                    cursor_saved_at = clock
                 if remaining_s() < settings.stop_when_remaining_s:
                     return _hand_over(job_id, packer, deps)
         packer.finish()
