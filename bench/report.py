@@ -411,7 +411,11 @@ def _profile_section(profile: dict[str, Any] | None) -> list[str]:
 
 
 def results_markdown(
-    results: dict[str, float | None], details: dict[str, Any], machine: dict[str, Any], found: dict[str, Any]
+    results: dict[str, float | None],
+    details: dict[str, Any],
+    machine: dict[str, Any],
+    found: dict[str, Any],
+    notes_dir: Path = Path(__file__).parent / "notes",
 ) -> str:
     met = verdicts(results)
     lines = [
@@ -448,25 +452,49 @@ def results_markdown(
         *_cost_section(details.get("cost", {})),
         "",
     ]
+    lines += [
+        "## Where the time goes",
+        "",
+        "### The splitter",
+        "",
+        *_profile_section(found.get("split")),
+        "",
+        "### The embedded runtime, in-process provider",
+        "",
+        *_profile_section(found.get("pipeline")),
+        "",
+        "### The embedded runtime over loopback HTTP, for the wire's share",
+        "",
+        *_profile_section(found.get("http")),
+        "",
+    ]
     unmet = [figure for figure in FIGURES if met[figure.key] is False]
     if unmet:
-        lines += [
-            "## Targets not met: where the time goes",
-            "",
-        ]
+        lines += ["## Targets not met", ""]
         for figure in unmet:
-            lines += [f"### `{figure.key}` (target {figure.target})", ""]
-            profile_name = {"split_ratio_vs_csv_reader": "split", "pipeline_rows_per_s": "pipeline"}.get(figure.key)
-            if profile_name:
-                lines += [*_profile_section(found.get(profile_name)), ""]
-                if figure.key == "pipeline_rows_per_s" and found.get("http"):
-                    lines += ["The same over loopback HTTP, for the wire's share:", ""]
-                    lines += [*_profile_section(found.get("http")), ""]
-            else:
-                lines += [_UNPROFILED.get(figure.key, "No profile is taken for this figure."), ""]
+            lines += [f"- `{figure.key}` (target {figure.target})"]
+            if figure.key not in PROFILED_FIGURES:
+                lines += [f"  {_UNPROFILED.get(figure.key, 'No profile is taken for this figure.')}"]
+        lines += [""]
     else:
         lines += ["Every target is met.", ""]
+    lines += ["## What changed", "", *_notes_lines(notes_dir), ""]
     return "\n".join(lines)
+
+
+PROFILED_FIGURES = ("split_ratio_vs_csv_reader", "pipeline_rows_per_s")  # their profiles are above
+
+
+def _notes_lines(notes_dir: Path) -> list[str]:
+    """The notes of each round of work on speed and cost, newest first, by their titles."""
+    notes = sorted(notes_dir.glob("*.md"), reverse=True)
+    if not notes:
+        return ["(no notes in `bench/notes/`)"]
+    lines = ["What each round changed, and why, is in `bench/notes/`, newest first:", ""]
+    for note in notes:
+        title = next((line.lstrip("# ").strip() for line in note.read_text().splitlines() if line.startswith("#")), note.stem)
+        lines.append(f"- [{title}](notes/{note.name})")
+    return lines
 
 
 # -- README ------------------------------------------------------------------------------
