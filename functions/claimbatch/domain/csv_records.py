@@ -47,6 +47,7 @@ HEADER_BUDGET = 65_536  # characters of the header record
 MAX_RECORD_BUDGET = 16 * 1024 * 1024
 BATCH_RECORDS = 256  # records per batch: small enough that few objects outlive a GC generation
 FOLLOWED_BATCH_RECORDS = 32  # records per batch when lines are followed one by one (records may be large)
+MOSTLY_UNMATCHED = 32  # lines left out by the plain record, more than it took, before a block is read the other ways
 
 _csv_limit_lock = threading.Lock()
 
@@ -242,7 +243,9 @@ class DelimitedText:
         The lines of a text with a CR are matched as ending in CRLF (any other line is one
         between the runs, read as `io` reads lines). In a text with quotes a field may be
         quoted: the quotes go before the fields split. From a line between the runs that
-        may open a quoted value over lines, the rest of the text is read as lines."""
+        may open a quoted value over lines, the rest of the text is read as lines. A text
+        whose lines mostly do not match (names in a script with combining marks, say) is
+        left to the other ways as soon as that shows (None), so it costs no more than before."""
         if "\x00" in text:
             return None
         quoted = '"' in text
@@ -251,6 +254,7 @@ class DelimitedText:
         delimiter, width = self.delimiter, len(self.header)
         pieces: list[Piece] = []
         start, size = 0, len(text)
+        matched = left = 0  # lines
         while start < size:
             end = run.match(text, start).end()  # type: ignore[union-attr]  # `(…)*+` always matches
             if end > start:
@@ -258,8 +262,12 @@ class DelimitedText:
                 fields = run_text.replace(line_end, delimiter).split(delimiter)
                 fields.pop()  # after the last line break
                 pieces.append(MatchedGrid(fields, width))
+                matched += len(fields) // width
             if end == size:
                 break
+            left += 1
+            if left > matched and left >= MOSTLY_UNMATCHED:
+                return None
             start = text.index("\n", end) + 1
             lines = [line := text[end:start]]
             if quoted and not self._feed.starts_complete.fullmatch(line):

@@ -18,18 +18,36 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 
 from claimbatch.domain.value_rules import EARLIEST_BIRTH_YEAR, MAX_ID_CHARS, MAX_NAME_CHARS
 
-# Letters is_plain_name passes (str.isalpha): ASCII and the Latin blocks up to U+024F.
-# Other scripts, and names with combining marks, are checked one by one.
-_LATIN = "".join(char for char in map(chr, range(0xC0, 0x250)) if char.isalpha())
-_LETTER = "[A-Za-z" + re.escape(_LATIN) + "]"
-_NAME_TAIL = "[A-Za-z" + re.escape(_LATIN) + " '.-]"
-
 _ID = f"[A-Za-z0-9-]{{1,{MAX_ID_CHARS}}}+"
-# Starts with a letter, at most MAX_NAME_CHARS, never ends with a space (nothing to strip).
-_NAME = f"{_LETTER}{_NAME_TAIL}{{0,{MAX_NAME_CHARS - 1}}}+(?<! )"
+
+
+@cache
+def letter_ranges() -> str:
+    """The characters of the Basic Multilingual Plane that str.isalpha takes (as is_plain_name
+    does), as the ranges of a character class. Names with combining marks or letters past
+    U+FFFF are checked one by one."""
+    ranges, start = [], None
+    for code in range(0x10000 + 1):
+        letter = code < 0x10000 and chr(code).isalpha()
+        if letter and start is None:
+            start = code
+        elif not letter and start is not None:
+            first, last = re.escape(chr(start)), re.escape(chr(code - 1))
+            ranges.append(first if start == code - 1 else f"{first}-{last}")
+            start = None
+    return "".join(ranges)
+
+
+@cache
+def name_pattern() -> str:
+    """A name that starts with a letter, of at most MAX_NAME_CHARS letters and `' - .` (spaces
+    inside), never ending with a space (nothing to strip)."""
+    letters = letter_ranges()
+    return f"[{letters}][{letters} '.-]{{0,{MAX_NAME_CHARS - 1}}}+(?<! )"
 
 # Month and day that exist in every year (29 February is left to the rule).
 _DAYS_31 = ("0[13578]|1[02]", "0[1-9]|[12][0-9]|3[01]")
@@ -76,7 +94,7 @@ def plain_record_pattern(
     """One record of `width` fields (no line end) whose query columns, at `positions`
     (QUERY_FIELDS → 0-based position), plainly pass their rules; `quoted`: any field may be
     wrapped in quotes (its value holds none), as csv reads it."""
-    kinds = {"claim_number": _ID, "subscriber_id": _ID, "first_name": _NAME, "last_name": _NAME}
+    kinds = {"claim_number": _ID, "subscriber_id": _ID, "first_name": name_pattern(), "last_name": name_pattern()}
     kinds["date_of_birth"] = date_pattern(today)
     other = f"[^{re.escape(delimiter)}\"\\r\\n]{{0,{max_field_chars}}}+"
     fields = [other] * width
@@ -87,4 +105,4 @@ def plain_record_pattern(
     return re.escape(delimiter).join(fields)
 
 
-__all__ = ["date_pattern", "plain_record_pattern", "year_pattern"]
+__all__ = ["date_pattern", "letter_ranges", "name_pattern", "plain_record_pattern", "year_pattern"]

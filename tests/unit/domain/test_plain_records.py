@@ -17,7 +17,7 @@ from tests.support.row_rules import row_by_the_rules
 from claimbatch.domain.bulk_checks import QUERY_FIELDS
 from claimbatch.domain.claim_row import ClaimQuery, InvalidRow, ValidRow
 from claimbatch.domain.input_reader import read_claim_batches, read_claim_rows
-from claimbatch.domain.plain_records import date_pattern, plain_record_pattern, year_pattern
+from claimbatch.domain.plain_records import date_pattern, letter_ranges, name_pattern, plain_record_pattern, year_pattern
 from claimbatch.domain.value_rules import ValueRuleError, parse_date_of_birth, read_valid_birth
 
 TODAY = date(2025, 6, 30)
@@ -28,6 +28,13 @@ DATE = re.compile(date_pattern(TODAY))
 @given(last=st.integers(min_value=1890, max_value=2400), year=st.integers(min_value=1000, max_value=9999))
 def test_the_years_are_those_from_1900_to_the_last(last: int, year: int) -> None:
     assert (re.fullmatch(year_pattern(last), str(year)) is not None) == (1900 <= year <= last)
+
+
+def test_the_letters_of_a_plain_name_are_those_str_isalpha_takes() -> None:
+    letter = re.compile(f"[{letter_ranges()}]")
+
+    assert [code for code in range(0x10000) if (letter.fullmatch(chr(code)) is not None) != chr(code).isalpha()] == []
+    assert re.fullmatch(name_pattern(), "李 O'NEIL-ÉØ ΑΝΝΑ Анна.") and not re.fullmatch(name_pattern(), "Jose\u0301")
 
 
 def _written(month: int, day: int, year: int) -> list[str]:
@@ -172,3 +179,14 @@ def test_a_cr_alone_in_a_crlf_file_still_breaks_its_line_as_csv_reads_it() -> No
         "row has 2 values but the header has 5 columns",
         "row has 4 values but the header has 5 columns",
     ]
+
+
+def test_a_block_whose_lines_mostly_do_not_match_is_read_the_other_ways_alone() -> None:
+    header = "claim_number,first_name,last_name,date_of_birth,subscriber_id\n"
+    names = ["प्रिया", "ANNE"]  # Devanagari vowel signs are combining marks: checked one by one
+    lines = [f"C{n},{names[n % 10 == 0]},LI,05/10/1975,{n}\n" for n in range(1, 201)]
+
+    batches = list(read_claim_batches([(header + "".join(lines)).encode()], today=TODAY))
+
+    assert sum(len(batch.valid) for batch in batches) == 200
+    assert {born for batch in batches for born in batch.valid.births} == {"1975-05-10"}  # all read as the rules read
