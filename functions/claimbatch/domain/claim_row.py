@@ -58,8 +58,8 @@ class ValidColumns:
 
     `rule_checked`: every value is as the input reader let it pass the value rules, so
     none holds a quote, a backslash or a control character (a message is written from
-    them as they are). `extend` keeps it only when both sides have it; columns made any
-    other way, or appended to, must not claim it.
+    them as they are). `extend` keeps it only when both sides have it; columns made
+    outside the input reader must not claim it.
     """
 
     rows: list[int]
