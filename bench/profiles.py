@@ -1,6 +1,6 @@
 """Where the time goes: a benchmark process sampled by py-spy, summed by part of the pipeline.
 
-py-spy samples every thread 100 times a second and keeps only samples that
+py-spy samples every thread 100 times a second (the short splitter run: 1,000) and keeps only samples that
 hold the GIL (`--gil`): the Python work, which one process does one piece at a
 time whatever the number of cores. It samples the benchmark's child processes
 too (`--subprocesses`: the embedded runtime's lookup process does the lookups),
@@ -60,10 +60,10 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "claimbatch/adapters/embedded/local_object_store.py",
         ),
     ),
-    ("logging (Powertools JSON logger)", ("aws_lambda_powertools/logging/", "logging/__init__.py", "json/encoder.py")),
+    ("logging (Powertools JSON logger)", ("aws_lambda_powertools/logging/", "logging/__init__.py")),  # json/: its caller
     (
         "worker loop (logic/process_chunk.py, logic/completion.py, runtime/embedded.py)",
-        ("claimbatch/logic/process_chunk.py", "claimbatch/logic/completion.py", "claimbatch/runtime/", "claimbatch/domain/job.py"),
+        ("claimbatch/logic/process_chunk.py", "claimbatch/logic/completion.py", "claimbatch/runtime/"),  # domain/job.py: its caller
     ),
     ("imports and start-up", ("<frozen importlib", "importlib/")),
     (

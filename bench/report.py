@@ -396,7 +396,7 @@ def _profile_section(profile: dict[str, Any] | None) -> list[str]:
     if not profile:
         return ["(no profile recorded in this run: py-spy missing or out of time)"]
     lines = [
-        f"py-spy, 100 samples/s, samples holding the GIL only, in the runtime's process and its lookup process "
+        f"py-spy, {profile.get('rate', 100)} samples/s, samples holding the GIL only, in the runtime's process and its lookup process "
         f"(the simulator's left out), start-up and the baseline left out: "
         f"`{profile['command']}` ({profile['samples']:,} samples).",
         "",

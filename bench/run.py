@@ -62,7 +62,7 @@ BENCHMARKS = (
 
 # Profiles of shorter runs of the same code, taken every run so results.md shows where the time goes (figure key → profile).
 PROFILED = {
-    "split_ratio_vs_csv_reader": ("split", "bench.split_throughput", ("--rows", "500000", "--quoted-rows", "0"), "split_job"),
+    "split_ratio_vs_csv_reader": ("split", "bench.split_throughput", ("--rows", "1000000", "--quoted-rows", "0"), "split_job"),
     "pipeline_rows_per_s": ("pipeline", "bench.pipeline_throughput", ("--mode", "in-process", "--rows", "100000"), None),
 }
 HTTP_PROFILE = ("http", "bench.pipeline_throughput", ("--mode", "http", "--rows", "5000"), None)
@@ -128,6 +128,10 @@ def run_benchmark(benchmark: Benchmark, clock: Clock) -> dict[str, Any]:
     return {"error": failure or "no figures written", "bench_seconds": seconds}
 
 
+# Samples per second: the splitter's run is over in about a second and a half.
+PROFILE_RATES = {"split": 1000}
+
+
 def run_profile(name: str, module: str, args: tuple[str, ...], within: str | None, clock: Clock) -> dict[str, Any] | None:
     if profiles.py_spy() is None:
         clock.say(f"profile of {name}: skipped, py-spy is not installed (pip install py-spy)")
@@ -137,11 +141,13 @@ def run_profile(name: str, module: str, args: tuple[str, ...], within: str | Non
     result = FIGURES_DIR / f"profile-{name}.json"
     command = [sys.executable, "-m", module, *args, "--result", str(result)]
     clock.say(f"profile of {name}: py-spy on `python -m {module} {' '.join(args)}` …")
-    if not profiles.record(command, raw, cwd=REPO, timeout_s=300, env=child_environment()):
+    rate = PROFILE_RATES.get(name, 100)
+    if not profiles.record(command, raw, cwd=REPO, timeout_s=300, env=child_environment(), rate=rate):
         clock.say(f"profile of {name}: py-spy could not record")
         return None
     summary = profiles.summarize(raw, within=within, excluding=("csv_reader_rows_per_s", "<frozen importlib", profiles.SIMULATOR_PROCESS))
     summary["command"] = " ".join(["python", "-m", module, *args])
+    summary["rate"] = rate
     if result.exists():
         summary["figures"] = json.loads(result.read_text())
     clock.say(f"profile of {name}: {summary['samples']:,} samples")
