@@ -490,7 +490,7 @@ def _notes_lines(notes_dir: Path) -> list[str]:
     notes = sorted(notes_dir.glob("*.md"), reverse=True)
     if not notes:
         return ["(no notes in `bench/notes/`)"]
-    lines = ["What each round changed, and why, is in `bench/notes/`, newest first:", ""]
+    lines = ["What each round changed, and why, is in `bench/notes/`, by date, newest first:", ""]
     for note in notes:
         title = next((line.lstrip("# ").strip() for line in note.read_text().splitlines() if line.startswith("#")), note.stem)
         lines.append(f"- [{title}](notes/{note.name})")
