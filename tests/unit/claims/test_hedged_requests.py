@@ -45,6 +45,12 @@ def _usable(answer: str) -> bool:
     return not answer.startswith(("429", "5"))
 
 
+async def _turns(rounds: int) -> None:
+    """Let the event loop run `rounds` times (what may happen next, has)."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+
+
 async def _until(condition, rounds: int = 200) -> None:  # type: ignore[no-untyped-def]
     for _ in range(rounds):
         if condition():
@@ -105,8 +111,7 @@ async def test_at_most_the_policy_s_copies_go():
     lookup = asyncio.create_task(hedger.first_answer(payer.send, _usable))
 
     await _until(lambda: payer.sent == [0, 1, 2])
-    for _ in range(50):
-        await asyncio.sleep(0)
+    await _turns(50)
     assert payer.sent == [0, 1, 2]
     payer.answers[0].set_result("the first, at last")
 
@@ -120,8 +125,7 @@ async def test_a_copy_that_fails_leaves_the_others_to_answer_and_all_failing_rai
     lookup = asyncio.create_task(hedger.first_answer(payer.send, _usable))
     await _until(lambda: payer.sent == [0, 1])
     payer.answers[0].set_exception(TimeoutError("first timed out"))
-    for _ in range(10):
-        await asyncio.sleep(0)
+    await _turns(10)
     assert not lookup.done()  # the copy may still answer
     payer.answers[1].set_exception(ConnectionError("copy failed"))
 
@@ -141,8 +145,7 @@ async def test_a_request_waiting_for_its_slot_is_not_timed_and_gets_no_copy():
         return "answer"
 
     lookup = asyncio.create_task(hedger.first_answer(send, _usable))
-    for _ in range(50):
-        await asyncio.sleep(0)
+    await _turns(50)
     slot.set()
 
     assert await lookup == "answer"
@@ -177,8 +180,7 @@ async def test_a_copy_s_quick_429_does_not_beat_the_first_request_s_200():
     lookup = asyncio.create_task(hedger.first_answer(payer.send, _usable))
     await _until(lambda: payer.sent == [0, 1])
     payer.answers[1].set_result("429 from the copy")
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await _turns(20)
     assert not lookup.done()  # the first request may still answer
     payer.answers[0].set_result("200 from the first")
 
@@ -206,8 +208,7 @@ async def test_a_copy_s_200_beats_the_first_request_s_later_error_answer():
     lookup = asyncio.create_task(hedger.first_answer(payer.send, _usable))
     await _until(lambda: payer.sent == [0, 1])
     payer.answers[0].set_result("503 from the first")
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await _turns(20)
     assert not lookup.done()
     payer.answers[1].set_result("200 from the copy")
 
@@ -220,8 +221,7 @@ async def test_when_every_copy_answers_an_error_the_first_request_s_error_comes_
     lookup = asyncio.create_task(hedger.first_answer(payer.send, _usable))
     await _until(lambda: payer.sent == [0, 1])
     payer.answers[1].set_result("429 from the copy")
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await _turns(20)
     assert not lookup.done()
     payer.answers[0].set_result("503 from the first")
 
@@ -235,8 +235,7 @@ async def test_an_error_answer_is_preferred_to_another_copy_s_exception():
     lookup = asyncio.create_task(hedger.first_answer(payer.send, _usable))
     await _until(lambda: payer.sent == [0, 1])
     payer.answers[0].set_exception(TimeoutError("first timed out"))
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await _turns(20)
     assert not lookup.done()
     payer.answers[1].set_result("429 from the copy")  # its Retry-After says more than a timeout
 

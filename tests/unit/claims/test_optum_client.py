@@ -7,16 +7,14 @@ import asyncio
 
 import httpx
 import pytest
-import respx
 
 from claimbatch.claims.optum_client import INQUIRY_PATH, TOKEN_PATH, OptumClaimsClient
 from claimbatch.claims.settings import ClaimsApiSettings, RetryBudget
 from claimbatch.domain.claim_answer import LookupKind
 from tests.support.claims_data import SEED_CLAIM, SEED_QUERY, inquiry_answer
 from tests.support.fake_time import FakeTime
+from tests.support.optum_api import BASE, TOKEN_OK
 
-BASE = "https://claims.example.test"
-TOKEN_OK = httpx.Response(200, json={"access_token": "tok-1", "token_type": "Bearer", "expires_in": 3600})
 
 
 def _settings(**retry: object) -> ClaimsApiSettings:
@@ -27,18 +25,6 @@ def _settings(**retry: object) -> ClaimsApiSettings:
         provider_tin="123456789",
         retry=RetryBudget(**retry),
     )
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def api():
-    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
-        mock.post(TOKEN_PATH).mock(return_value=TOKEN_OK)
-        yield mock
 
 
 def _client(fake_time: FakeTime, **retry: object) -> OptumClaimsClient:

@@ -16,8 +16,8 @@ from claimbatch.claims.settings import ClaimsApiSettings
 from claimbatch.domain.claim_answer import LookupKind
 from tests.support.claims_data import SEED_CLAIM, SEED_QUERY, inquiry_answer
 from tests.support.fake_time import FakeTime
+from tests.support.optum_api import BASE
 
-BASE = "https://claims.example.test"
 
 
 def _token(expires_in: object = 3600) -> httpx.Response:
@@ -34,12 +34,7 @@ def _client(fake_time: FakeTime, **settings: object) -> OptumClaimsClient:
 
 
 @pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def api():
+def api():  # its own token, with the lifetime some tests change
     with respx.mock(base_url=BASE, assert_all_called=False) as mock:
         mock.post(TOKEN_PATH).mock(return_value=_token())
         yield mock

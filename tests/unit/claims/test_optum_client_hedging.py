@@ -7,16 +7,14 @@ import asyncio
 
 import httpx
 import pytest
-import respx
 
-from claimbatch.claims.optum_client import INQUIRY_PATH, TOKEN_PATH, OptumClaimsClient
+from claimbatch.claims.optum_client import INQUIRY_PATH, OptumClaimsClient
 from claimbatch.claims.settings import ClaimsApiSettings
 from claimbatch.domain.claim_answer import LookupKind
 from tests.support.claims_data import SEED_CLAIM, SEED_QUERY, inquiry_answer
 from tests.support.fake_time import FakeTime
+from tests.support.optum_api import BASE
 
-BASE = "https://claims.example.test"
-TOKEN_OK = httpx.Response(200, json={"access_token": "tok-1", "token_type": "Bearer", "expires_in": 3600})
 FOUND = httpx.Response(200, json=inquiry_answer(SEED_CLAIM))
 THROTTLED = httpx.Response(429, json={"errors": [{"code": "TOO_MANY_REQUESTS"}]})
 
@@ -35,18 +33,6 @@ class SlowFirst:
             return self.later
         self.first = asyncio.get_running_loop().create_future()
         return await self.first
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def api():
-    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
-        mock.post(TOKEN_PATH).mock(return_value=TOKEN_OK)
-        yield mock
 
 
 def _client(fake_time: FakeTime) -> OptumClaimsClient:
