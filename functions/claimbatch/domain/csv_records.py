@@ -248,9 +248,8 @@ class DelimitedText:
         left to the other ways as soon as that shows (None), so it costs no more than before."""
         if "\x00" in text:
             return None
-        quoted = '"' in text
-        run = runs.pattern(crlf="\r" in text, quoted=quoted)
-        line_end = "\r\n" if "\r" in text else "\n"
+        quoted, crlf = '"' in text, "\r" in text
+        run, line_end = runs.pattern(crlf=crlf, quoted=quoted), "\r\n" if crlf else "\n"
         delimiter, width = self.delimiter, len(self.header)
         pieces: list[Piece] = []
         start, size = 0, len(text)

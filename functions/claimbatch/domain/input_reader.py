@@ -207,16 +207,14 @@ class _RowChecker:
         """Rows first..last, which are the records of `batch` from index `skip` on."""
         rows = range(first, last + 1)
         width = self._width
-        if isinstance(batch, MatchedGrid):
+        if isinstance(batch, RecordGrid):
             fields = batch.fields
             if skip or len(batch) != len(rows):
                 fields = fields[skip * width : (skip + len(rows)) * width]
-            columns = [fields[position::width] for position in self._positions]
-            return RowBatch(first, last, ValidColumns(list(rows), *columns, rule_checked=True), [])
-        if isinstance(batch, RecordGrid):
-            if skip == 0 and len(batch) == len(rows):
-                return self._check_grid(rows, batch.fields)
-            return self._check_grid(rows, batch.fields[skip * width : (skip + len(rows)) * width])
+            if isinstance(batch, MatchedGrid):  # every value passed already
+                columns = [fields[position::width] for position in self._positions]
+                return RowBatch(first, last, ValidColumns(list(rows), *columns, rule_checked=True), [])
+            return self._check_grid(rows, fields)
         records = batch[skip : skip + len(rows)]
         if set(map(len, records)) == {width}:
             return self._check_grid(rows, list(chain.from_iterable(records)))
